@@ -1,0 +1,123 @@
+// engine/config.hpp — the one reading of /etc/okey/okey.conf (DESIGN.md §7).
+// Every key is optional with a safe default; unknown keys, wrong types and
+// out-of-range values are errors naming file, line and key. The PAM module's
+// arguments are applied on top by apply_module_argument().
+#pragma once
+
+#include "engine/result.hpp"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace okey {
+
+inline constexpr const char* default_config_path = "/etc/okey/okey.conf";
+
+enum class BackendKind { local, remote };
+enum class Language { fr, en };
+enum class UnknownUserPolicy { deny, ignore };
+enum class FailMode { secure, local };
+
+// Every text the person logging in can see (DESIGN.md §4). Defaults depend on
+// the language; each can be overridden under `prompts:` in the config.
+struct Texts {
+    // prompts (questions)
+    std::string passcode;          // "Passcode OTP : "
+    std::string code_only;         // "Code affiché sur votre clé OTP : "
+    std::string new_pin;           // "Saisissez votre nouveau code PIN (4 à 6 chiffres) : "
+    std::string confirm_pin;       // "Confirmez votre nouveau code PIN : "
+    std::string new_pin_passcode;  // "Attendez que le code de votre clé change, puis saisissez votre passcode (PIN + code) : "
+    std::string next_code;         // "Attendez que le code de votre clé change, puis saisissez le code suivant : "
+    // messages (information and errors)
+    std::string new_pin_intro;     // why the 6 digits only: first use or PIN reset
+    std::string next_code_reason;  // why a second code is needed: the key drifted
+    std::string pin_mismatch;      // the two PINs differ
+    std::string pin_invalid;       // policy: length / digits
+    std::string pin_trivial;       // policy: trivial PIN
+    std::string pin_saved;         // key initialised, PIN stored
+    std::string key_expired;       // told only after a correct passcode
+    std::string login_locked;      // told only after a correct passcode
+};
+
+// The French (or English) defaults, with the PIN bounds filled in.
+Texts default_texts(Language language, unsigned pin_min, unsigned pin_max);
+
+struct TotpSettings {
+    unsigned window = 1;
+    unsigned resync_window = 10;
+};
+
+struct Argon2Settings {
+    std::uint32_t memory_kib = 19456;
+    std::uint32_t iterations = 2;
+    std::uint32_t parallelism = 1;
+};
+
+struct PinSettings {
+    unsigned min_length = 4;
+    unsigned max_length = 6;
+    bool refuse_trivial = true;
+    Argon2Settings argon2;
+};
+
+struct LockoutSettings {
+    unsigned max_failures = 5;
+    unsigned lock_seconds = 900;  // 0: until an administrator unlocks
+};
+
+struct RemoteSettings {
+    std::vector<std::string> urls;
+    std::string realm;
+    std::string ca_file;
+    std::string pinned_public_key;
+    long connect_timeout_ms = 2000;
+    long timeout_ms = 5000;
+    unsigned max_rounds = 4;
+    FailMode failmode = FailMode::secure;
+};
+
+struct OfflineSettings {
+    bool enabled = true;
+    unsigned max_age_days = 7;
+};
+
+struct Config {
+    std::string source = default_config_path;  // the file it came from ("" = defaults)
+    BackendKind backend = BackendKind::local;
+    std::string store = "/var/lib/okey/okey.db";
+    std::string key_file = "/etc/okey/seed.key";
+    Language language = Language::fr;
+    UnknownUserPolicy unknown_user = UnknownUserPolicy::deny;
+    TotpSettings totp;
+    PinSettings pin;
+    LockoutSettings lockout;
+    RemoteSettings remote;
+    OfflineSettings offline;
+    Texts texts = default_texts(Language::fr, 4, 6);
+    // The `prompts:` keys the file set (name, text): kept so that a later
+    // `lang=` module argument changes only the texts the file did not set.
+    std::vector<std::pair<std::string, std::string>> text_overrides;
+    bool debug = false;
+    // Stacking (module arguments only)
+    bool use_first_pass = false;
+    bool try_first_pass = false;
+};
+
+// Read and validate a config file. The file must pass the file-trust rules
+// (engine/file_trust.hpp) for `trusted_owner`. A missing file at the default
+// path yields the defaults; any other problem is an Errc::config error whose
+// message names the file, the line and the key.
+Result<Config> load_config(const std::string& path, unsigned trusted_owner);
+
+// Parse the same syntax from memory (tests, fuzzing). `name` appears in errors.
+Result<Config> parse_config(std::string_view text, const std::string& name);
+
+// Apply one PAM module argument ("debug", "use_first_pass", "try_first_pass",
+// "unknown_user=deny|ignore", "lang=fr|en"); "config=" is handled by the caller.
+// Unknown arguments are an Errc::config error.
+Result<void> apply_module_argument(Config& config, std::string_view argument);
+
+}  // namespace okey

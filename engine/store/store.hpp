@@ -1,0 +1,203 @@
+// engine/store/store.hpp — the embedded store (DESIGN.md §3): one SQLite
+// database (WAL, busy_timeout, schema version + migrations) holding keys,
+// logins and the append-only audit table. Key secrets are sealed with
+// AES-256-GCM under the key file, the serial as additional data.
+//
+// Concurrency: every write is one BEGIN IMMEDIATE transaction. On the login
+// path the failure counter is charged first (charge_failure), the slow PIN
+// hash runs with no lock held, then accept_step checks-and-updates the last
+// accepted step atomically: a code succeeds once, ever, across processes.
+#pragma once
+
+#include "engine/result.hpp"
+
+#include <okey/otp.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace okey {
+
+enum class KeyKind { hardware, software };
+enum class KeyState {
+    stock,     // in the school's stock, unassigned
+    assigned,  // to one login
+    lost,      // declared lost: unassigned, never valid again
+    retired,   // replaced by renewal: never valid again
+};
+enum class PinState { set, new_pin_required };
+
+std::string_view to_string(KeyKind kind);
+std::string_view to_string(KeyState state);
+std::string_view to_string(PinState state);
+
+// What defines a key and its codes, as given by an administrator or a PSKC lot.
+struct KeySpec {
+    std::string serial;
+    KeyKind kind = KeyKind::hardware;
+    otp::Algorithm algorithm = OKEY_OTP_SHA1;
+    unsigned digits = 6;
+    unsigned period = 30;
+    std::string lot;      // "" when none
+    std::string expires;  // "YYYY-MM-DD" (valid through that day, UTC), "" when none
+};
+
+struct TokenRecord {
+    KeySpec spec;
+    KeyState state = KeyState::stock;
+    std::string owner;                       // "" unless assigned
+    std::optional<std::uint64_t> last_step;  // last accepted TOTP step
+    std::int64_t drift = 0;                  // in steps
+    std::optional<std::int64_t> last_login;  // Unix time
+    std::int64_t created = 0;
+    std::int64_t updated = 0;
+};
+
+struct UserRecord {
+    std::string login;
+    std::string pin_hash;  // Argon2id PHC string, "" when none
+    PinState pin_state = PinState::new_pin_required;
+    unsigned failures = 0;          // consecutive
+    std::int64_t locked_until = 0;  // 0: not locked; lock_forever: until unlocked
+};
+inline constexpr std::int64_t lock_forever = INT64_MAX;
+
+struct AuditEntry {
+    std::int64_t time = 0;
+    std::string login;
+    std::string serial;
+    std::string service;      // PAM service, or "okeyctl"
+    std::string remote_host;
+    std::string event;        // "login", "token.assign", "user.reset-pin", …
+    std::string outcome;      // "success", "refused", "locked", …
+    std::string reason;       // why; the administrator's comment for lifecycle acts
+};
+
+// What one login needs, read without taking the write lock.
+struct LoginView {
+    UserRecord user;
+    std::optional<TokenRecord> token;  // the key assigned to this login, if any
+    otp::SecretBytes secret;           // its decrypted secret (empty without token)
+};
+
+struct ChargeResult {
+    bool was_locked = false;        // the login was already locked: no attempt allowed
+    unsigned failures = 0;          // after this charge
+    std::int64_t locked_until = 0;  // after this charge
+};
+
+// One accepted code: the step, the drift seen, and what else to record.
+struct StepAcceptance {
+    std::string login;
+    std::string serial;
+    std::uint64_t step = 0;
+    std::int64_t drift = 0;
+    std::int64_t now = 0;
+    bool login_succeeded = false;             // clear failures and lock, set last login
+    std::optional<std::string> new_pin_hash;  // store it and mark the PIN set
+};
+
+enum class StepVerdict {
+    accepted,
+    replayed,     // step <= last accepted step (another process won)
+    key_changed,  // the key is no longer assigned to this login
+};
+
+struct TokenFilter {
+    std::optional<KeyState> state;
+    std::optional<std::string> login;
+    std::optional<std::string> lot;
+};
+
+struct AuditFilter {
+    std::optional<std::string> login;
+    std::optional<std::int64_t> since;  // Unix time
+};
+
+// One lifecycle act: when, and the administrator's comment (audited).
+struct Act {
+    std::int64_t now = 0;
+    std::string comment;
+};
+
+struct StoreOptions {
+    std::string path = "/var/lib/okey/okey.db";
+    std::string key_file = "/etc/okey/seed.key";
+    unsigned trusted_owner = 0;  // root; the invoking user for a test store
+    int busy_timeout_ms = 5000;
+};
+
+class Store {
+public:
+    // Create the directory (0700), the database (0600) and a fresh 32-byte key
+    // file (0400). Refuses to overwrite an existing store or key file.
+    static Result<void> initialise(const StoreOptions& options);
+    // Open an existing store after checking store, directory and key file
+    // against the file-trust rules; migrates the schema if older.
+    static Result<Store> open(const StoreOptions& options);
+
+    Store(Store&&) noexcept;
+    Store& operator=(Store&&) noexcept;
+    ~Store();
+
+    // ---- the login path ----
+    // nullopt: the login is unknown to the store.
+    Result<std::optional<LoginView>> load_login(std::string_view login);
+    // Charge one failure before any slow work; when failures reach
+    // max_failures, lock for lock_seconds (0: lock_forever). A login already
+    // locked is not charged: was_locked = true.
+    Result<ChargeResult> charge_failure(std::string_view login, std::int64_t now,
+                                        unsigned max_failures, unsigned lock_seconds);
+    Result<StepVerdict> accept_step(const StepAcceptance& acceptance);
+    // Replace a PIN hash made with older Argon2 parameters (after a success).
+    Result<void> upgrade_pin_hash(std::string_view login, const std::string& pin_hash);
+    Result<void> append_audit(const AuditEntry& entry);
+
+    // ---- keys (okeyctl) ----
+    Result<void> add_token(const KeySpec& spec, std::span<const std::uint8_t> secret,
+                           const Act& act);
+    // All or nothing; a serial already in the store refuses the whole lot.
+    struct NewToken {
+        KeySpec spec;
+        otp::SecretBytes secret;
+    };
+    Result<void> add_tokens(const std::vector<NewToken>& tokens, const Act& act);
+    Result<TokenRecord> get_token(std::string_view serial);
+    Result<std::vector<TokenRecord>> list_tokens(const TokenFilter& filter);
+    Result<otp::SecretBytes> token_secret(std::string_view serial);
+    // stock → assigned; creates the login in new-PIN mode if it has no PIN.
+    Result<void> assign(std::string_view serial, std::string_view login, const Act& act);
+    // assigned|stock → lost: unassigned, never valid again.
+    Result<void> mark_lost(std::string_view serial, const Act& act);
+    // assigned → stock: owner, drift and last step cleared.
+    Result<void> return_to_stock(std::string_view serial, const Act& act);
+    Result<void> set_expiry(std::string_view serial, std::string_view date, const Act& act);
+    Result<void> record_resync(std::string_view serial, std::uint64_t step, std::int64_t drift,
+                               const Act& act);
+    // Add a new software key and assign it, in one transaction.
+    Result<void> enroll(const KeySpec& spec, std::span<const std::uint8_t> secret,
+                        std::string_view login, const Act& act);
+
+    // ---- logins (okeyctl) ----
+    Result<UserRecord> get_user(std::string_view login);
+    // Assign the stock key new_serial to login and retire its current key; PIN kept.
+    Result<void> renew(std::string_view login, std::string_view new_serial, const Act& act);
+    Result<void> reset_pin(std::string_view login, const Act& act);
+    Result<void> unlock(std::string_view login, const Act& act);
+    // Logins equal to `base` or `base` followed by digits (login-id homonyms).
+    Result<std::vector<std::string>> logins_like(std::string_view base);
+
+    Result<std::vector<AuditEntry>> audit(const AuditFilter& filter);
+
+private:
+    struct Impl;
+    explicit Store(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace okey
