@@ -48,3 +48,20 @@ LoginResult run_login(const Config& config, const LoginContext& context, Prompte
                       const Clock& clock, Logger& logger, unsigned trusted_owner = 0);
 
 }  // namespace okey
+
+namespace okey {
+
+// The local flows (engine/authenticator.cpp): normal, new-PIN mode, next-code
+// mode, lockout, refusals, against the store named in the config.
+LoginResult run_local_login(const Config& config, const LoginContext& context, Prompter& prompter,
+                            const Clock& clock, Logger& logger, unsigned trusted_owner);
+
+// The remote flow (engine/remote/remote_login.cpp): /validate/check with
+// challenges, failover, failmode; with failmode = "local" and no server
+// answering, offline items and then run_local_login (passcode passed on as
+// context.first_pass) decide.
+LoginResult run_remote_login(const Config& config, const LoginContext& context,
+                             Prompter& prompter, const Clock& clock, Logger& logger,
+                             unsigned trusted_owner);
+
+}  // namespace okey

@@ -1,0 +1,1 @@
+// libotp/src/base32.cpp — to be written (issue 2).

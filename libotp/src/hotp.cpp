@@ -1,0 +1,1 @@
+// libotp/src/hotp.cpp — to be written (issue 2).

@@ -1,0 +1,1 @@
+// libotp/src/passcode.cpp — to be written (issue 2).

@@ -1,0 +1,1 @@
+// libotp/src/pin.cpp — to be written (issue 2).

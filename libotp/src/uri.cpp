@@ -1,0 +1,1 @@
+// libotp/src/uri.cpp — to be written (issue 2).

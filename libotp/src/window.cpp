@@ -1,0 +1,1 @@
+// libotp/src/window.cpp — to be written (issue 2).
