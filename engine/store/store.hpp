@@ -19,6 +19,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace okey {
@@ -125,6 +126,16 @@ struct Act {
     std::string comment;
 };
 
+// privacyIDEA-format offline values for one login: counter → PHC-style
+// "$pbkdf2-sha512$…" hash of PIN+code, with the refill token.
+struct OfflineBatch {
+    std::string login;
+    std::string serial;
+    otp::SecretString refill_token;
+    std::vector<std::pair<std::uint64_t, std::string>> values;  // ascending counters
+    std::int64_t received = 0;  // Unix time of the online success that sent them
+};
+
 struct StoreOptions {
     std::string path = "/var/lib/okey/okey.db";
     std::string key_file = "/etc/okey/seed.key";
@@ -193,6 +204,16 @@ public:
     Result<std::vector<std::string>> logins_like(std::string_view base);
 
     Result<std::vector<AuditEntry>> audit(const AuditFilter& filter);
+
+    // ---- offline items from a remote service (DESIGN.md §5) ----
+    // Replace the login's offline values (refill token sealed like a secret).
+    Result<void> replace_offline(const OfflineBatch& batch);
+    // nullopt when the login has none.
+    Result<std::optional<OfflineBatch>> load_offline(std::string_view login);
+    // Atomically delete the value at `counter` and every earlier one; false
+    // when another process consumed it first.
+    Result<bool> consume_offline(std::string_view login, std::uint64_t counter);
+    Result<void> drop_offline(std::string_view login);
 
 private:
     struct Impl;
