@@ -1,0 +1,115 @@
+// engine/file_trust.cpp — the file-trust rules (DESIGN.md §3): what makes a
+// config, a secret or the folder holding a secret safe to use. Paths are
+// examined without following symlinks, and a file is read only through a
+// descriptor that passed the same checks, so a swap between check and use
+// cannot smuggle another file in.
+#include "engine/file_trust.hpp"
+
+#include <okey/otp.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace okey {
+namespace {
+
+Error refused(const std::string& path, const std::string& why) {
+    return make_error(Errc::unsafe_file, path + ": refused: " + why);
+}
+
+Error system_error(const std::string& path, const char* doing, int err) {
+    if (err == ENOENT) return make_error(Errc::not_found, path + ": not found");
+    if (err == ELOOP) return refused(path, "is a symbolic link");
+    return make_error(Errc::io, path + ": cannot " + doing + ": " + std::strerror(err));
+}
+
+const char* kind_of(mode_t mode) {
+    if (S_ISLNK(mode)) return "is a symbolic link";
+    if (S_ISDIR(mode)) return "is a directory";
+    if (S_ISFIFO(mode)) return "is a FIFO";
+    if (S_ISSOCK(mode)) return "is a socket";
+    if (S_ISCHR(mode) || S_ISBLK(mode)) return "is a device";
+    return "is not a regular file";
+}
+
+// The rules, applied to what lstat() or fstat() saw.
+Result<void> check_stat(const std::string& path, const struct stat& st, FileRole role,
+                        unsigned owner) {
+    if (S_ISLNK(st.st_mode)) return refused(path, "is a symbolic link");
+    if (role == FileRole::directory) {
+        if (!S_ISDIR(st.st_mode)) return refused(path, "is not a directory");
+    } else {
+        if (!S_ISREG(st.st_mode)) return refused(path, kind_of(st.st_mode));
+        if (st.st_nlink > 1)
+            return refused(path, "has " + std::to_string(st.st_nlink) + " hard links");
+    }
+    if (st.st_uid != owner)
+        return refused(path, "owned by uid " + std::to_string(st.st_uid) + ", not uid " +
+                                 std::to_string(owner));
+    if (st.st_mode & S_IWOTH) return refused(path, "writable by others");
+    if (st.st_mode & S_IWGRP) return refused(path, "writable by group");
+    if (role == FileRole::secret) {
+        if (st.st_mode & S_IROTH) return refused(path, "readable by others");
+        if (st.st_mode & S_IRGRP) return refused(path, "readable by group");
+    }
+    return {};
+}
+
+}  // namespace
+
+Result<void> check_trusted_path(const std::string& path, FileRole role, unsigned owner) {
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0) return system_error(path, "examine", errno);
+    return check_stat(path, st, role, owner);
+}
+
+Result<std::string> read_trusted_file(const std::string& path, FileRole role, unsigned owner,
+                                      std::size_t max_bytes) {
+    if (role == FileRole::directory)
+        return make_error(Errc::internal, path + ": cannot read a directory as a file");
+    // Refuse a FIFO or device before opening it: opening can have effects.
+    if (auto checked = check_trusted_path(path, role, owner); !checked) return checked.error();
+
+    // O_NONBLOCK: should a FIFO appear after the check, opening it never blocks.
+    int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) return system_error(path, "open", errno);
+    struct Closer {
+        int fd;
+        ~Closer() { ::close(fd); }
+    } closer{fd};
+
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) return system_error(path, "examine", errno);
+    if (auto checked = check_stat(path, st, role, owner); !checked) return checked.error();
+    if (static_cast<std::uint64_t>(st.st_size) > max_bytes)
+        return make_error(Errc::invalid_argument,
+                          path + ": refused: larger than " + std::to_string(max_bytes) + " bytes");
+
+    // Size the buffer once (no reallocation leaving copies of a secret
+    // behind); one byte more tells a file that grew since fstat().
+    std::string content(static_cast<std::size_t>(st.st_size) + 1, '\0');
+    std::size_t have = 0;
+    while (have < content.size()) {
+        ssize_t n = ::read(fd, content.data() + have, content.size() - have);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            int err = errno;
+            okey_otp_wipe(content.data(), content.size());
+            return system_error(path, "read", err);
+        }
+        if (n == 0) break;
+        have += static_cast<std::size_t>(n);
+    }
+    if (have > static_cast<std::size_t>(st.st_size)) {
+        okey_otp_wipe(content.data(), content.size());
+        return make_error(Errc::io, path + ": changed while being read");
+    }
+    content.resize(have);
+    return content;
+}
+
+}  // namespace okey
