@@ -54,6 +54,7 @@ enum {
     OKEY_OTP_PASSCODE_MAX = 64,     /* bytes; longer input is a parse error */
     OKEY_OTP_CODE_BUFFER = 9,       /* 8 digits + NUL */
     OKEY_OTP_PHC_BUFFER = 160,      /* enough for any PHC string we produce */
+    OKEY_OTP_WINDOW_MAX = 10000,    /* largest window, resync window or resync search */
 };
 
 /* Text for an error code; never NULL. */
@@ -87,7 +88,9 @@ OKEY_OTP_API int okey_otp_hex_decode(const char *text, size_t length,
 /* ---- Keys, HOTP and TOTP (RFC 4226, RFC 6238) ----------------------------- */
 
 /* A key: its secret (copied, wiped on free), algorithm, digits (6 or 8) and
- * TOTP period in seconds (>0). Holds a keyed HMAC so each code costs little. */
+ * TOTP period in seconds (>0). Holds the HMAC key schedule, computed once, so
+ * each code costs little. A key is never modified after okey_otp_key_new: one
+ * handle may be used from several threads at once (only free needs exclusion). */
 typedef struct okey_otp_key okey_otp_key;
 
 OKEY_OTP_API int okey_otp_key_new(okey_otp_key **key, const uint8_t *secret, size_t length,
@@ -133,19 +136,26 @@ typedef struct okey_otp_match {
     int64_t offset;           /* step - step(now): the key's drift seen now */
 } okey_otp_match;
 
-/* Compare `code` against every step in the windows around step(now)+drift, in
- * constant time per candidate and without stopping early. Steps at or before
- * state->last_step never match (REPLAY is reported only when nothing later
- * matched). A code of the wrong length or with non-digits is NO_MATCH. */
+/* Compare `code` against every step in [c - resync_window, c + resync_window]
+ * (clamped at step 0), c = step(now) + drift, in constant time per candidate
+ * and without stopping early. A match within ±window of c at a step later than
+ * state->last_step is MATCH; else one later than last_step in the resync band
+ * is MATCH_RESYNC; else a match at a step <= last_step is REPLAY; else
+ * NO_MATCH. Several matches of one kind: the one closest to c wins (ties: the
+ * earlier step). A resync_window below window counts as window. A code of the
+ * wrong length or with non-digits is NO_MATCH (return 0). Windows over
+ * OKEY_OTP_WINDOW_MAX, a time before the epoch or a drift that overflows are
+ * INVALID_ARGUMENT. On NO_MATCH, step and offset are 0. */
 OKEY_OTP_API int okey_otp_verify(const okey_otp_key *key, const char *code, size_t code_length,
                                  int64_t unix_time, const okey_otp_window *window,
                                  const okey_otp_token_state *state, okey_otp_match *match);
 /* Does `code` equal the value at exactly `step`? 1 yes, 0 no (constant-time). */
 OKEY_OTP_API int okey_otp_verify_step(const okey_otp_key *key, const char *code,
                                       size_t code_length, uint64_t step, int *equal);
-/* Administrator resync: find a step S within ±search_steps of step(now) where
- * code1 matches S and code2 matches S+1. On success match->verdict = MATCH,
- * match->step = S+1 and match->offset = S+1 - step(now); else NO_MATCH. */
+/* Administrator resync: find a step S within ±search_steps of step(now)
+ * (clamped at 0; at most OKEY_OTP_WINDOW_MAX) where code1 matches S and code2
+ * matches S+1; the S closest to step(now) wins. On success match->verdict =
+ * MATCH, match->step = S+1 and match->offset = S+1 - step(now); else NO_MATCH. */
 OKEY_OTP_API int okey_otp_resync(const okey_otp_key *key, const char *code1, size_t length1,
                                  const char *code2, size_t length2, int64_t unix_time,
                                  unsigned search_steps, okey_otp_match *match);
