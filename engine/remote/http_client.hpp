@@ -1,0 +1,67 @@
+// engine/remote/http_client.hpp — one HTTPS server of the validation service,
+// reached with libcurl under fixed rules (DESIGN.md §5): HTTPS only, no
+// redirects, peer and host verification always on, optional CA file and
+// public-key pin, environment proxies ignored, connect and total timeouts,
+// reply size capped, no signals (thread-safe inside sshd). The form body is
+// built here and wiped after use: it carries the passcode.
+#pragma once
+
+#include <okey/otp.hpp>
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace okey::remote {
+
+inline constexpr std::size_t max_reply_bytes = 64 * 1024;
+
+struct TransportSettings {
+    std::string ca_file;            // "" = the system's CA bundle
+    std::string pinned_public_key;  // "" = no pin; curl syntax (file or sha256//…)
+    long connect_timeout_ms = 2000;
+    long timeout_ms = 5000;
+};
+
+enum class Transport {
+    answered,     // an HTTP reply other than 5xx: the body is the service's word
+    unreachable,  // connect failure, timeout or 5xx: another server may be tried
+    failed,       // TLS verification, oversized or otherwise unusable reply: refusal
+};
+
+struct FormField {
+    std::string_view name;
+    std::string_view value;  // may be secret: copied only into the wiped body
+};
+
+struct HttpReply {
+    Transport transport = Transport::failed;
+    long status = 0;
+    std::string body;    // capped at max_reply_bytes
+    std::string reason;  // why unreachable or failed, for the log: never a secret
+};
+
+class HttpClient {
+public:
+    // `base_url` is the server's URL ("https://otp1.example.org").
+    HttpClient(std::string base_url, TransportSettings settings);
+    ~HttpClient();
+    HttpClient(const HttpClient&) = delete;
+    HttpClient& operator=(const HttpClient&) = delete;
+
+    const std::string& base_url() const noexcept { return base_url_; }
+
+    // POST an application/x-www-form-urlencoded form to base_url + path,
+    // within min(timeout_ms, budget_ms).
+    HttpReply post(std::string_view path, const std::vector<FormField>& fields, long budget_ms);
+
+private:
+    struct Handle;
+    std::string base_url_;
+    TransportSettings settings_;
+    std::unique_ptr<Handle> handle_;  // kept between calls: a challenge reuses the connection
+};
+
+}  // namespace okey::remote

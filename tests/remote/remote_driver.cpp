@@ -1,0 +1,114 @@
+// tests/remote/remote_driver.cpp — runs okey::run_remote_login once, as the
+// remote suite and benchmark need it: settings from argv (no config file, so
+// every case states its own), answers to prompts read from stdin (one per
+// line), a fake clock (--now, advanced by --advance seconds at each prompt).
+// Prints one JSON object: outcome, serial, reason, prompts shown, log lines.
+#include "engine/login.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+class FakeClock final : public okey::Clock {
+public:
+    std::int64_t now() const override { return now_; }
+    std::int64_t now_ = 1767225600;  // 2026-01-01
+};
+
+class ScriptedPrompter final : public okey::Prompter {
+public:
+    ScriptedPrompter(FakeClock& clock, std::int64_t advance) : clock_(clock), advance_(advance) {}
+    okey::Result<okey::otp::SecretString> ask_hidden(std::string_view prompt) override {
+        prompts.emplace_back(prompt);
+        clock_.now_ += advance_;
+        std::string line;
+        if (!std::getline(std::cin, line))
+            return okey::make_error(okey::Errc::io, "no more answers");
+        return okey::otp::SecretString(line);
+    }
+    okey::Result<std::string> ask_visible(std::string_view prompt) override {
+        auto answer = ask_hidden(prompt);
+        if (!answer) return answer.error();
+        return std::string(answer->view());
+    }
+    void inform(std::string_view text) override { prompts.push_back("info: " + std::string(text)); }
+    void error(std::string_view text) override { prompts.push_back("error: " + std::string(text)); }
+    std::vector<std::string> prompts;
+
+private:
+    FakeClock& clock_;
+    std::int64_t advance_;
+};
+
+class RecordingLogger final : public okey::Logger {
+public:
+    void log(okey::LogLevel, std::string_view message) override { lines.emplace_back(message); }
+    std::vector<std::string> lines;
+};
+
+int usage() {
+    std::cerr << "usage: remote_driver --login L --url U [--url U2…] [--ca F] [--pin P]\n"
+                 "  [--connect-timeout MS] [--timeout MS] [--max-rounds N] [--failmode secure|local]\n"
+                 "  [--store F --key-file F] [--no-offline] [--max-age DAYS] [--now T] [--advance S]\n"
+                 "  [--first-pass]   (the first stdin line is given as first_pass)\n";
+    return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    okey::Config config;
+    config.source = "";
+    config.backend = okey::BackendKind::remote;
+    okey::LoginContext context;
+    context.service = "remote-test";
+    FakeClock clock;
+    std::int64_t advance = 0;
+    bool first_pass = false;
+    for (int i = 1; i < argc; ++i) {
+        std::string arg = argv[i];
+        auto next = [&]() -> std::string {
+            if (i + 1 >= argc) std::exit(usage());
+            return argv[++i];
+        };
+        if (arg == "--login") context.login = next();
+        else if (arg == "--url") config.remote.urls.push_back(next());
+        else if (arg == "--ca") config.remote.ca_file = next();
+        else if (arg == "--pin") config.remote.pinned_public_key = next();
+        else if (arg == "--realm") config.remote.realm = next();
+        else if (arg == "--connect-timeout") config.remote.connect_timeout_ms = std::stol(next());
+        else if (arg == "--timeout") config.remote.timeout_ms = std::stol(next());
+        else if (arg == "--max-rounds") config.remote.max_rounds = static_cast<unsigned>(std::stoul(next()));
+        else if (arg == "--failmode") config.remote.failmode = next() == "local" ? okey::FailMode::local : okey::FailMode::secure;
+        else if (arg == "--store") config.store = next();
+        else if (arg == "--key-file") config.key_file = next();
+        else if (arg == "--no-offline") config.offline.enabled = false;
+        else if (arg == "--max-age") config.offline.max_age_days = static_cast<unsigned>(std::stoul(next()));
+        else if (arg == "--now") clock.now_ = std::stoll(next());
+        else if (arg == "--advance") advance = std::stoll(next());
+        else if (arg == "--first-pass") first_pass = true;
+        else return usage();
+    }
+    if (first_pass) {
+        std::string line;
+        std::getline(std::cin, line);
+        context.first_pass = okey::otp::SecretString(line);
+    }
+    ScriptedPrompter prompter(clock, advance);
+    RecordingLogger logger;
+    okey::LoginResult result = okey::run_remote_login(config, context, prompter, clock, logger,
+                                                      static_cast<unsigned>(getuid()));
+    nlohmann::json out = {{"outcome", std::string(okey::to_string(result.outcome))},
+                          {"serial", result.serial},
+                          {"reason", result.reason},
+                          {"prompts", prompter.prompts},
+                          {"logs", logger.lines}};
+    std::cout << out.dump() << std::endl;
+    return 0;
+}

@@ -1,0 +1,112 @@
+"""tests/remote/remote_fixture.py — what the remote tests and benchmark share:
+test certificates made with the openssl CLI, test servers (server.py) started
+on 127.0.0.1 with ephemeral ports and stopped by PID, a port nothing listens
+on, and a runner for remote_driver."""
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PYTHON = "/usr/bin/python3"
+sys.path.insert(0, HERE)
+import server as test_server  # noqa: E402  (code(), PIN for the tests)
+
+
+def run(*args, **kwargs):
+    subprocess.run(args, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kwargs)
+
+
+def make_ca(directory, name):
+    key, cert = os.path.join(directory, name + ".key"), os.path.join(directory, name + ".pem")
+    run("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+        "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=okey test " + name)
+    return key, cert
+
+
+def make_cert(directory, name, ca, alt_names):
+    key, csr = os.path.join(directory, name + ".key"), os.path.join(directory, name + ".csr")
+    cert, ext = os.path.join(directory, name + ".pem"), os.path.join(directory, name + ".ext")
+    with open(ext, "w") as out:
+        out.write("subjectAltName=%s\nbasicConstraints=CA:FALSE\n" % alt_names)
+    run("openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+        "-keyout", key, "-out", csr, "-subj", "/CN=" + name)
+    run("openssl", "x509", "-req", "-in", csr, "-CA", ca[1], "-CAkey", ca[0], "-CAcreateserial",
+        "-out", cert, "-days", "2", "-extfile", ext)
+    return key, cert
+
+
+def public_key_pin(key):
+    der = subprocess.run(["openssl", "pkey", "-in", key, "-pubout", "-outform", "DER"],
+                         check=True, capture_output=True).stdout
+    import base64
+    import hashlib
+    return "sha256//" + base64.b64encode(hashlib.sha256(der).digest()).decode()
+
+
+def dead_port():
+    """A port on 127.0.0.1 that nothing listens on (connections refused)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Servers:
+    """Certificates and test servers in one temporary directory."""
+
+    def __init__(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="okey-remote-")
+        self.dir = self.tmp.name
+        self.record = os.path.join(self.dir, "requests.jsonl")
+        self.ca = make_ca(self.dir, "ca")
+        self.other_ca = make_ca(self.dir, "other-ca")
+        self.good = make_cert(self.dir, "server", self.ca, "IP:127.0.0.1,DNS:localhost")
+        self.untrusted = make_cert(self.dir, "untrusted", self.other_ca, "IP:127.0.0.1,DNS:localhost")
+        self.wrong_host = make_cert(self.dir, "wronghost", self.ca, "DNS:wrong.example")
+        self.processes = []
+
+    def start(self, name, cert=None, mode="normal"):
+        key, pem = cert or self.good
+        process = subprocess.Popen(
+            [PYTHON, os.path.join(HERE, "server.py"), "--cert", pem, "--key", key,
+             "--record", self.record, "--name", name, "--mode", mode],
+            stdout=subprocess.PIPE, text=True)
+        self.processes.append(process)
+        port = int(process.stdout.readline())
+        return "https://127.0.0.1:%d" % port
+
+    def requests(self, **match):
+        """Recorded requests whose fields (server, path, or a param) match."""
+        if not os.path.exists(self.record):
+            return []
+        found = []
+        with open(self.record) as lines:
+            for line in lines:
+                entry = json.loads(line)
+                flat = dict(entry["params"], server=entry["server"], path=entry["path"])
+                if all(flat.get(k) == v for k, v in match.items()):
+                    found.append(entry)
+        return found
+
+    def stop(self):
+        for process in self.processes:
+            process.terminate()
+            process.wait()
+        self.tmp.cleanup()
+
+
+def drive(driver, login, urls, answers=(), ca=None, extra=(), env=None):
+    """Run remote_driver once; the answers are its stdin lines."""
+    args = [driver, "--login", login]
+    for url in urls:
+        args += ["--url", url]
+    if ca:
+        args += ["--ca", ca]
+    args += list(extra)
+    done = subprocess.run(args, input="".join(a + "\n" for a in answers), capture_output=True,
+                          text=True, env=env, timeout=60)
+    if done.returncode != 0:
+        raise AssertionError("remote_driver failed: %s" % done.stderr)
+    return json.loads(done.stdout)
