@@ -4,10 +4,12 @@
 // line), a fake clock (--now, advanced by --advance seconds at each prompt).
 // Prints one JSON object: outcome, serial, reason, prompts shown, log lines.
 #include "engine/login.hpp"
+#include "engine/store/store.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <unistd.h>
@@ -56,7 +58,8 @@ int usage() {
     std::cerr << "usage: remote_driver --login L --url U [--url U2…] [--ca F] [--pin P]\n"
                  "  [--connect-timeout MS] [--timeout MS] [--max-rounds N] [--failmode secure|local]\n"
                  "  [--store F --key-file F] [--no-offline] [--max-age DAYS] [--now T] [--advance S]\n"
-                 "  [--first-pass]   (the first stdin line is given as first_pass)\n";
+                 "  [--first-pass]   (the first stdin line is given as first_pass)\n"
+                 "  [--init-store]   (create the store first if it does not exist)\n";
     return 2;
 }
 
@@ -71,6 +74,7 @@ int main(int argc, char** argv) {
     FakeClock clock;
     std::int64_t advance = 0;
     bool first_pass = false;
+    bool init_store = false;
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
         auto next = [&]() -> std::string {
@@ -93,7 +97,16 @@ int main(int argc, char** argv) {
         else if (arg == "--now") clock.now_ = std::stoll(next());
         else if (arg == "--advance") advance = std::stoll(next());
         else if (arg == "--first-pass") first_pass = true;
+        else if (arg == "--init-store") init_store = true;
         else return usage();
+    }
+    if (init_store && !std::filesystem::exists(config.store)) {
+        auto made = okey::Store::initialise(
+            okey::StoreOptions{config.store, config.key_file, static_cast<unsigned>(getuid()), 5000});
+        if (!made) {
+            std::cerr << "cannot create the store: " << made.error().message << "\n";
+            return 1;
+        }
     }
     if (first_pass) {
         std::string line;

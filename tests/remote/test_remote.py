@@ -201,5 +201,113 @@ class Certificates(unittest.TestCase):
         self.assertEqual(result["outcome"], "success", result)
 
 
+DAY = 86400
+T0 = 1767225600  # the driver's default clock
+
+
+class Offline(unittest.TestCase):
+    """privacyIDEA offline values: kept after an online success, used (with
+    failmode local) only when no server answers, once each, in order,
+    within max_age_days, refilled at the next online success."""
+    count = 0
+
+    def setUp(self):
+        Offline.count += 1
+        folder = os.path.join(servers.dir, "store%d" % Offline.count)
+        self.store = ["--store", os.path.join(folder, "okey.db"),
+                      "--key-file", os.path.join(folder, "seed.key"), "--init-store"]
+        self.user = "offline-%d" % Offline.count
+
+    def online(self, passcode, now=T0, extra=()):
+        return login(self.user, [MAIN], [passcode],
+                     extra=self.store + ["--failmode", "local", "--now", str(now)] + list(extra))
+
+    def offline(self, passcode, now=T0, failmode="local", extra=()):
+        return login(self.user, [dead_url()], [passcode],
+                     extra=self.store + ["--failmode", failmode, "--now", str(now)] + list(extra))
+
+    def test_offline_value_used_once_in_order(self):
+        self.assertEqual(self.online(PIN + code(1))["outcome"], "success")  # values 2..13 kept
+        result = self.offline(PIN + code(3))
+        self.assertEqual(result["outcome"], "success", result)
+        self.assertIn("offline", result["reason"])
+        self.assertEqual(result["serial"], "OKEY0001")
+        self.assertEqual(self.offline(PIN + code(3))["outcome"], "refused")  # used
+        self.assertEqual(self.offline(PIN + code(2))["outcome"], "refused")  # skipped: gone
+        self.assertEqual(self.offline("9999" + code(4))["outcome"], "refused")  # wrong PIN
+        self.assertEqual(self.offline(PIN + code(5))["outcome"], "success")
+        self.assertEqual(self.offline(PIN + code(4))["outcome"], "refused")
+
+    def test_window_of_ten_values(self):
+        self.online(PIN + code(1))  # values 2..13
+        self.assertEqual(self.offline(PIN + code(12))["outcome"], "refused")  # 11th value
+        self.assertEqual(self.offline(PIN + code(11))["outcome"], "success")  # 10th value
+
+    def test_failmode_secure_never_uses_offline_values(self):
+        self.online(PIN + code(1))
+        result = self.offline(PIN + code(2), failmode="secure")
+        self.assertEqual(result["outcome"], "unavailable", result)
+        self.assertEqual(self.offline(PIN + code(2))["outcome"], "success")  # still there
+
+    def test_reject_never_falls_back_to_offline(self):
+        self.online(PIN + code(1))
+        result = login(self.user, [MAIN, SECOND], [PIN + code(1)],
+                       extra=self.store + ["--failmode", "local"])  # already used online
+        self.assertEqual(result["outcome"], "refused", result)
+        self.assertNotIn("offline", result["reason"])
+        self.assertEqual(servers.requests(user=self.user, server="second"), [])
+
+    def test_refill_after_reconnection(self):
+        self.online(PIN + code(1))  # values 2..13 and a refill token
+        self.assertEqual(self.offline(PIN + code(3))["outcome"], "success")
+        self.assertEqual(self.online(PIN + code(4))["outcome"], "success")
+        refills = servers.requests(path="/validate/offlinerefill", server="main")
+        mine = [r for r in refills if r["params"]["pass"] == PIN + code(4)]
+        self.assertEqual(len(mine), 1, refills)
+        self.assertEqual(mine[0]["params"]["serial"], "OKEY0001")
+        self.assertTrue(mine[0]["params"]["refilltoken"])
+        # The value used online is gone; the refill (14..25) is usable.
+        self.assertEqual(self.offline(PIN + code(4))["outcome"], "refused")
+        self.assertEqual(self.offline(PIN + code(14))["outcome"], "success")
+        # The next refill presents the new refill token, not the first one.
+        self.assertEqual(self.online(PIN + code(15))["outcome"], "success")
+        second = [r for r in servers.requests(path="/validate/offlinerefill")
+                  if r["params"]["pass"] == PIN + code(15)]
+        self.assertEqual(len(second), 1)
+        self.assertNotEqual(second[0]["params"]["refilltoken"], mine[0]["params"]["refilltoken"])
+        self.assertEqual(self.offline(PIN + code(16))["outcome"], "success")
+
+    def test_refill_token_and_hashes_not_logged(self):
+        self.online(PIN + code(1))
+        result = self.online(PIN + code(2))
+        refill = [r for r in servers.requests(path="/validate/offlinerefill")
+                  if r["params"]["pass"] == PIN + code(2)][0]
+        text = " ".join(result["logs"]) + result["reason"]
+        self.assertNotIn(refill["params"]["refilltoken"], text)
+        self.assertNotIn("pbkdf2", text)
+
+    def test_expiry(self):
+        self.online(PIN + code(1), now=T0)
+        result = self.offline(PIN + code(2), now=T0 + 6 * DAY, extra=["--max-age", "7"])
+        self.assertEqual(result["outcome"], "success", result)
+        result = self.offline(PIN + code(3), now=T0 + 8 * DAY, extra=["--max-age", "7"])
+        self.assertEqual(result["outcome"], "refused", result)
+        self.assertIn("local", result["reason"])  # dropped: the local store decided
+        result = self.offline(PIN + code(4), now=T0 + 1 * DAY)
+        self.assertEqual(result["outcome"], "refused", result)  # dropped for good
+
+    def test_offline_disabled(self):
+        self.online(PIN + code(1), extra=["--no-offline"])
+        result = self.offline(PIN + code(2))
+        self.assertEqual(result["outcome"], "refused", result)
+        self.assertIn("local", result["reason"])
+
+    def test_local_store_decides_with_the_typed_passcode(self):
+        result = self.offline(PIN + code(1))
+        self.assertNotEqual(result["outcome"], "success", result)
+        self.assertIn("local", result["reason"])
+        self.assertEqual(len(result["prompts"]), 1)  # typed once, passed on
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
