@@ -217,7 +217,8 @@ int parse(std::string_view uri, okey_otp_uri& result) {
     } else {
         result.account = label;
     }
-    if (result.account.empty() || result.account.find(':') != std::string::npos ||
+    if (result.account.empty() || result.account[0] == ' ' ||
+        result.account.find(':') != std::string::npos ||
         (label_has_issuer && label_issuer.empty()))
         return OKEY_OTP_ERR_URI_FORMAT;
 
@@ -298,8 +299,11 @@ int okey_otp_uri_build(const okey_otp_uri_fields* fields, char* out, size_t capa
     if (fields->secret_length < OKEY_OTP_SECRET_MIN || fields->secret_length > OKEY_OTP_SECRET_MAX)
         return OKEY_OTP_ERR_SECRET_LENGTH;
     const char* issuer = fields->issuer != nullptr ? fields->issuer : "";
+    // Only what okey_otp_uri_parse reads back unchanged: valid UTF-8, and no
+    // leading space in the account (parse strips it after "Issuer:").
     if (!printable_part(issuer) || !printable_part(fields->account) ||
-        std::strlen(issuer) > kMaxUri || std::strlen(fields->account) > kMaxUri)
+        std::strlen(issuer) > kMaxUri || std::strlen(fields->account) > kMaxUri ||
+        !valid_utf8(issuer) || !valid_utf8(fields->account) || fields->account[0] == ' ')
         return OKEY_OTP_ERR_INVALID_ARGUMENT;
 
     char secret[(OKEY_OTP_SECRET_MAX + 4) / 5 * 8 + 1];
@@ -337,6 +341,10 @@ int okey_otp_uri_build(const okey_otp_uri_fields* fields, char* out, size_t capa
     if (w.full || capacity == 0) {
         OPENSSL_cleanse(out, capacity);
         return OKEY_OTP_ERR_BUFFER_TOO_SMALL;
+    }
+    if (w.at > kMaxUri) {  // longer than okey_otp_uri_parse accepts
+        OPENSSL_cleanse(out, capacity);
+        return OKEY_OTP_ERR_INVALID_ARGUMENT;
     }
     out[w.at] = '\0';
     if (written != nullptr) *written = w.at;
