@@ -1,0 +1,17 @@
+// engine/store/schema.hpp — the store's tables and their migrations. The
+// schema version is SQLite's PRAGMA user_version; each migration moves it up
+// by one, inside one write transaction.
+#pragma once
+
+#include "engine/result.hpp"
+#include "engine/store/sqlite.hpp"
+
+namespace okey::store {
+
+inline constexpr int schema_version = 1;
+
+// Bring the database to schema_version (a new, empty database included).
+// A database from a newer okey is refused, never downgraded.
+Result<void> migrate(Database& db);
+
+}  // namespace okey::store

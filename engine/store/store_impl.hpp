@@ -1,0 +1,107 @@
+// engine/store/store_impl.hpp — what the store's source files share: the
+// connection and sealing key behind a Store, transactions that retry while
+// another process holds the lock, row decoding, audit rows and the checks on
+// serials, logins and dates that keep bad values out of the database.
+#pragma once
+
+#include "engine/store/secret_box.hpp"
+#include "engine/store/sqlite.hpp"
+#include "engine/store/store.hpp"
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+namespace okey {
+
+struct Store::Impl {
+    StoreOptions options;
+    store::Database db;
+    store::SecretBox box;
+
+    // Run body() inside one transaction opened by `begin` ("BEGIN IMMEDIATE"
+    // for writes, "BEGIN" for consistent reads). A refusal rolls everything
+    // back; SQLITE_BUSY is retried until busy_timeout_ms has passed, then
+    // reported as Errc::busy.
+    template <class F>
+    auto transaction(const char* begin, F&& body) -> decltype(body());
+    template <class F>
+    auto write(F&& body) { return transaction("BEGIN IMMEDIATE", body); }
+    template <class F>
+    auto read(F&& body) { return transaction("BEGIN", body); }
+
+    Result<void> insert_audit(const AuditEntry& entry);
+    // Audit one lifecycle act by the administrator (service "okeyctl").
+    Result<void> audit_act(const Act& act, std::string_view event, std::string_view login,
+                           std::string_view serial, std::string_view detail);
+
+    Result<TokenRecord> find_token(std::string_view serial);
+    Result<std::vector<std::uint8_t>> seal_secret(std::string_view serial,
+                                                  std::span<const std::uint8_t> secret);
+    Result<otp::SecretBytes> open_secret(std::string_view serial,
+                                         std::span<const std::uint8_t> sealed);
+    Result<void> insert_token(const KeySpec& spec, std::span<const std::uint8_t> secret,
+                              std::int64_t now);
+    // stock → assigned to login, creating the login (new-PIN mode) if needed.
+    Result<void> assign_token(const TokenRecord& token, std::string_view login,
+                              std::int64_t now);
+    Result<std::optional<std::string>> assigned_serial(std::string_view login);
+};
+
+namespace store {
+
+void backoff(unsigned attempt);
+std::chrono::steady_clock::time_point deadline_after(int milliseconds);
+
+// The columns of a token row, in the order token_from_row() reads them.
+inline constexpr const char* token_columns =
+    "serial, kind, algorithm, digits, period, lot, expires, state, owner, last_step, drift, "
+    "last_login, created, updated, secret";
+inline constexpr int token_secret_column = 14;
+Result<TokenRecord> token_from_row(const Statement& row);
+
+std::string_view algorithm_name(otp::Algorithm algorithm);
+
+Result<void> check_serial(std::string_view serial);
+Result<void> check_login(std::string_view login);
+Result<void> check_date(std::string_view date);
+Result<void> check_spec(const KeySpec& spec, std::span<const std::uint8_t> secret);
+
+}  // namespace store
+
+template <class F>
+auto Store::Impl::transaction(const char* begin, F&& body) -> decltype(body()) {
+    using R = decltype(body());
+    const auto deadline = store::deadline_after(options.busy_timeout_ms);
+    for (unsigned attempt = 0;; ++attempt) {
+        auto retry = [&](const Error& e) {
+            return e.code == Errc::busy && std::chrono::steady_clock::now() < deadline;
+        };
+        if (auto begun = db.exec(begin); !begun) {
+            if (retry(begun.error())) {
+                store::backoff(attempt);
+                continue;
+            }
+            return R(begun.error());
+        }
+        R result = body();
+        if (result.ok()) {
+            auto committed = db.exec("COMMIT");
+            if (committed) return result;
+            (void)db.exec("ROLLBACK");
+            if (retry(committed.error())) {
+                store::backoff(attempt);
+                continue;
+            }
+            return R(committed.error());
+        }
+        (void)db.exec("ROLLBACK");
+        if (retry(result.error())) {
+            store::backoff(attempt);
+            continue;
+        }
+        return result;
+    }
+}
+
+}  // namespace okey
