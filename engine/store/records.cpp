@@ -3,7 +3,9 @@
 // serials, logins and dates, and the back-off between busy retries.
 #include "engine/store/store_impl.hpp"
 
-#include <ctime>
+#include "engine/calendar_date.hpp"
+#include "engine/key_serial.hpp"
+
 #include <random>
 #include <thread>
 
@@ -55,20 +57,15 @@ Result<TokenRecord> token_from_row(const Statement& row) {
     return t;
 }
 
-// Serials go into additional data and messages: a conservative alphabet, and
-// no ':' so that no serial can pose as an "offline:" record.
+// The engine's serial rule, and no serial that could pose as the additional
+// data of an offline record ("offline:" + login).
 Result<void> check_serial(std::string_view serial) {
-    if (serial.empty() || serial.size() > 64)
-        return make_error(Errc::invalid_argument, "serial \"" + std::string(serial) +
-                                                      "\": must be 1 to 64 characters");
-    for (char c : serial) {
-        bool ok = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                  c == '-' || c == '_' || c == '.';
-        if (!ok)
-            return make_error(Errc::invalid_argument,
-                              "serial \"" + std::string(serial) +
-                                  "\": only letters, digits, '-', '_' and '.' are allowed");
-    }
+    if (auto ok = okey::check_serial(serial); !ok)
+        return make_error(Errc::invalid_argument,
+                          "serial \"" + std::string(serial) + "\": " + ok.error().message);
+    if (serial.starts_with("offline:"))
+        return make_error(Errc::invalid_argument,
+                          "serial \"" + std::string(serial) + "\": may not begin with \"offline:\"");
     return {};
 }
 
@@ -85,23 +82,9 @@ Result<void> check_login(std::string_view login) {
 }
 
 Result<void> check_date(std::string_view date) {
-    auto bad = [&] {
+    if (!parse_calendar_date(date))
         return make_error(Errc::invalid_argument,
                           "date \"" + std::string(date) + "\": must be a valid YYYY-MM-DD");
-    };
-    if (date.size() != 10 || date[4] != '-' || date[7] != '-') return bad();
-    int parts[3] = {0, 0, 0};
-    std::size_t index[3][2] = {{0, 4}, {5, 2}, {8, 2}};
-    for (int p = 0; p < 3; ++p)
-        for (std::size_t i = index[p][0]; i < index[p][0] + index[p][1]; ++i) {
-            if (date[i] < '0' || date[i] > '9') return bad();
-            parts[p] = parts[p] * 10 + (date[i] - '0');
-        }
-    int year = parts[0], month = parts[1], day = parts[2];
-    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    if (year < 1970 || month < 1 || month > 12 || day < 1) return bad();
-    if (day > days[month - 1] + (month == 2 && leap ? 1 : 0)) return bad();
     return {};
 }
 

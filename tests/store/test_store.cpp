@@ -169,8 +169,10 @@ void add_and_read_keys(void**) {
                    "serial OK-0001: already in the store");
     assert_refused(store.add_token(spec("bad serial"), rfc_secret, act(t0)),
                    Errc::invalid_argument, "serial \"bad serial\"");
-    assert_refused(store.add_token(spec("A:1"), rfc_secret, act(t0)), Errc::invalid_argument,
-                   "only letters");
+    assert_refused(store.add_token(spec("A/1"), rfc_secret, act(t0)), Errc::invalid_argument,
+                   "serial \"A/1\"");
+    assert_refused(store.add_token(spec("offline:jdupont"), rfc_secret, act(t0)),
+                   Errc::invalid_argument, "offline:");
     assert_refused(store.add_token(spec("SHORT"), std::span(rfc_secret, 9), act(t0)),
                    Errc::invalid_argument, "10 to 64 bytes");
     auto seven = spec("SEVEN");
