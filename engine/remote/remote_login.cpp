@@ -82,6 +82,7 @@ public:
 private:
     struct Online {
         bool answered = false;  // a server decided (or the login ended there)
+        bool rejected = false;  // an explicit reject of the first passcode
         LoginResult result;
     };
 
@@ -119,9 +120,14 @@ LoginResult RemoteLogin::run() {
         if (!url.starts_with("https://"))
             return make_result(LoginOutcome::service_error, "", "remote url is not https: " + url);
 
+    // Stacking: a passcode from an earlier module is used as typed; with
+    // try_first_pass a rejected one lets the person type their own, once.
     otp::SecretString passcode;
-    if (context_.first_pass) {
+    const bool from_earlier = context_.first_pass.has_value();
+    if (from_earlier) {
         passcode = otp::SecretString(context_.first_pass->view());
+    } else if (config_.use_first_pass) {
+        return make_result(LoginOutcome::refused, "", "no passcode from earlier module");
     } else {
         auto answer = prompter_.ask_hidden(config_.texts.passcode);
         if (!answer) return make_result(LoginOutcome::refused, "", "conversation failed");
@@ -129,6 +135,12 @@ LoginResult RemoteLogin::run() {
     }
 
     Online online = ask_servers(passcode);
+    if (online.rejected && from_earlier && config_.try_first_pass && !config_.use_first_pass) {
+        auto answer = prompter_.ask_hidden(config_.texts.passcode);
+        if (!answer) return make_result(LoginOutcome::refused, "", "conversation failed");
+        passcode = std::move(answer.value());
+        online = ask_servers(passcode);
+    }
     if (online.answered) return online.result;
     return when_unreachable(std::move(passcode));
 }
@@ -153,15 +165,16 @@ RemoteLogin::Online RemoteLogin::ask_servers(const otp::SecretString& passcode) 
         }
         if (http.transport == Transport::failed) {
             log(LogLevel::error, url + ": refused: " + http.reason);
-            return {true, make_result(LoginOutcome::refused, "", url + ": " + http.reason)};
+            return {true, false, make_result(LoginOutcome::refused, "", url + ": " + http.reason)};
         }
         auto reply = remote::read_check_reply(http.body);
         if (!reply) {
             log(LogLevel::error, url + ": " + reply.error().message);
-            return {true, make_result(LoginOutcome::refused, "", reply.error().message)};
+            return {true, false, make_result(LoginOutcome::refused, "", reply.error().message)};
         }
-        return {true, converse(server, std::move(reply.value()),
-                               otp::SecretString(passcode.view()))};
+        const bool rejected = reply->verdict == Verdict::reject;
+        return {true, rejected,
+                converse(server, std::move(reply.value()), otp::SecretString(passcode.view()))};
     }
     return {};
 }
@@ -288,9 +301,13 @@ LoginResult RemoteLogin::when_unreachable(otp::SecretString passcode) {
         if (auto decided = decide_offline(passcode)) return *decided;
     }
     log(LogLevel::notice, "no server answered: the local store decides");
+    // The passcode was typed once: the local flow must not ask for it again.
     LoginContext local = context_;
-    local.first_pass = std::move(passcode);  // typed once, never asked again
-    LoginResult result = run_local_login(config_, local, prompter_, clock_, logger_, trusted_owner_);
+    local.first_pass = std::move(passcode);
+    Config once = config_;
+    once.use_first_pass = true;
+    once.try_first_pass = false;
+    LoginResult result = run_local_login(once, local, prompter_, clock_, logger_, trusted_owner_);
     result.reason = "no remote server answered; local: " + result.reason;
     return result;
 }

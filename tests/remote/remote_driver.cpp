@@ -59,7 +59,8 @@ int usage() {
                  "  [--connect-timeout MS] [--timeout MS] [--max-rounds N] [--failmode secure|local]\n"
                  "  [--store F --key-file F] [--no-offline] [--max-age DAYS] [--now T] [--advance S]\n"
                  "  [--first-pass]   (the first stdin line is given as first_pass)\n"
-                 "  [--init-store]   (create the store first if it does not exist)\n";
+                 "  [--init-store]   (create the store first if it does not exist)\n"
+                 "  [--use-first-pass] [--try-first-pass]\n";
     return 2;
 }
 
@@ -98,6 +99,8 @@ int main(int argc, char** argv) {
         else if (arg == "--advance") advance = std::stoll(next());
         else if (arg == "--first-pass") first_pass = true;
         else if (arg == "--init-store") init_store = true;
+        else if (arg == "--use-first-pass") config.use_first_pass = true;
+        else if (arg == "--try-first-pass") config.try_first_pass = true;
         else return usage();
     }
     if (init_store && !std::filesystem::exists(config.store)) {

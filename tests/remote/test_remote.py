@@ -87,6 +87,25 @@ class Verdicts(unittest.TestCase):
         self.assertEqual(result["outcome"], "success", result)
         self.assertEqual(result["prompts"], [])
 
+    def test_use_first_pass_without_one_is_refused_unasked(self):
+        result = login("user-nofirst", [MAIN], [], extra=["--use-first-pass"])
+        self.assertEqual(result["outcome"], "refused", result)
+        self.assertEqual(result["prompts"], [])
+        self.assertEqual(servers.requests(user="user-nofirst"), [])
+
+    def test_use_first_pass_rejected_is_not_asked_again(self):
+        result = login("user-usefirst", [MAIN], ["0000000000", PIN + code(1)],
+                       extra=["--first-pass", "--use-first-pass"])
+        self.assertEqual(result["outcome"], "refused", result)
+        self.assertEqual(result["prompts"], [])
+
+    def test_try_first_pass_rejected_asks_once(self):
+        result = login("user-tryfirst", [MAIN], ["0000000000", PIN + code(1)],
+                       extra=["--first-pass", "--try-first-pass"])
+        self.assertEqual(result["outcome"], "success", result)
+        self.assertEqual(result["prompts"], ["Passcode OTP : "])
+        self.assertEqual(len(servers.requests(user="user-tryfirst")), 2)
+
 
 class Challenges(unittest.TestCase):
     def test_challenge_round_trip_on_the_same_server(self):
