@@ -60,6 +60,7 @@ int usage() {
                  "  [--store F --key-file F] [--no-offline] [--max-age DAYS] [--now T] [--advance S]\n"
                  "  [--first-pass]   (the first stdin line is given as first_pass)\n"
                  "  [--init-store]   (create the store first if it does not exist)\n"
+                 "  [--init-store-only]   (create the store and stop: a fixture for the PAM tests)\n"
                  "  [--use-first-pass] [--try-first-pass]\n";
     return 2;
 }
@@ -76,6 +77,7 @@ int main(int argc, char** argv) {
     std::int64_t advance = 0;
     bool first_pass = false;
     bool init_store = false;
+    bool init_only = false;
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
         auto next = [&]() -> std::string {
@@ -99,6 +101,7 @@ int main(int argc, char** argv) {
         else if (arg == "--advance") advance = std::stoll(next());
         else if (arg == "--first-pass") first_pass = true;
         else if (arg == "--init-store") init_store = true;
+        else if (arg == "--init-store-only") init_store = init_only = true;
         else if (arg == "--use-first-pass") config.use_first_pass = true;
         else if (arg == "--try-first-pass") config.try_first_pass = true;
         else return usage();
@@ -111,6 +114,7 @@ int main(int argc, char** argv) {
             return 1;
         }
     }
+    if (init_only) return 0;
     if (first_pass) {
         std::string line;
         std::getline(std::cin, line);

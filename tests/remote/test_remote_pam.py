@@ -1,0 +1,168 @@
+#!/usr/bin/python3
+"""tests/remote/test_remote_pam.py — the remote backend through the real PAM
+stack: pam_okey.so loaded by libpam under pam_wrapper (pypamtest), configured
+with backend = "remote" against the TLS test servers. Return codes and what
+each server received are asserted: accept, reject, challenge, failover,
+stalled server, proxies in the environment, wrong certificates, failmode
+secure and local with offline values used once and refilled.
+
+Run by ctest with OKEY_PAM_MODULE and OKEY_REMOTE_DRIVER set; re-executes
+itself under pam_wrapper (and in a user namespace when not root, since the
+module trusts only root's files)."""
+import os
+import subprocess
+import sys
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from remote_fixture import Servers, dead_port  # noqa: E402
+from server import PIN, code  # noqa: E402
+
+PAM_WRAPPER = "/usr/lib/x86_64-linux-gnu/libpam_wrapper.so"
+PAM_SUCCESS, PAM_AUTH_ERR, PAM_AUTHINFO_UNAVAIL = 0, 7, 9
+
+
+def reexec():
+    """Start this file again with pam_wrapper preloaded (and as "root")."""
+    env = dict(os.environ, LD_PRELOAD=PAM_WRAPPER, PAM_WRAPPER="1", OKEY_REMOTE_PAM_CHILD="1")
+    command = [sys.executable, os.path.abspath(__file__)] + sys.argv[1:]
+    if os.geteuid() != 0:
+        command = ["unshare", "--map-root-user"] + command
+    sys.exit(subprocess.run(command, env=env).returncode)
+
+
+if __name__ == "__main__" and not os.environ.get("OKEY_REMOTE_PAM_CHILD"):
+    reexec()
+
+import pypamtest  # noqa: E402  (only under pam_wrapper)
+
+MODULE = os.environ.get("OKEY_PAM_MODULE", "pam_okey.so")
+DRIVER = os.environ.get("OKEY_REMOTE_DRIVER", "remote_driver")
+servers = None
+SERVICES = {}
+MAIN = SECOND = STALLED = UNTRUSTED = WRONG_HOST = None
+
+
+def config_text(urls, failmode="secure", store=None):
+    quoted = ", ".join('"%s"' % u for u in urls)
+    text = 'backend = "remote";\n'
+    if store:
+        text += 'store = "%s/okey.db";\nkey_file = "%s/seed.key";\n' % (store, store)
+    text += ('remote: { urls = [ %s ]; ca_file = "%s"; connect_timeout_ms = 1000;\n'
+             '          timeout_ms = 1500; failmode = "%s"; };\n') % (quoted, servers.ca[1], failmode)
+    return text
+
+
+def add_service(name, urls, failmode="secure", store=None):
+    path = os.path.join(servers.dir, name + ".conf")
+    with open(path, "w") as out:
+        out.write(config_text(urls, failmode, store))
+    os.chmod(path, 0o644)
+    with open(os.path.join(SERVICES["dir"], name), "w") as out:
+        out.write("auth required %s config=%s\n" % (MODULE, path))
+
+
+def setUpModule():
+    global servers, MAIN, SECOND, STALLED, UNTRUSTED, WRONG_HOST
+    servers = Servers()
+    MAIN = servers.start("main")
+    SECOND = servers.start("second")
+    STALLED = servers.start("stalled", mode="stall")
+    UNTRUSTED = servers.start("untrusted", cert=servers.untrusted)
+    WRONG_HOST = servers.start("wronghost", cert=servers.wrong_host)
+    dead = "https://127.0.0.1:%d" % dead_port()
+    store = os.path.join(servers.dir, "store")
+    subprocess.run([DRIVER, "--init-store-only", "--store", store + "/okey.db",
+                    "--key-file", store + "/seed.key"], check=True)
+
+    SERVICES["dir"] = os.path.join(servers.dir, "services")
+    os.mkdir(SERVICES["dir"])
+    # Every service file first: pam_wrapper copies the folder at the first pam_start.
+    add_service("r-main", [MAIN])
+    add_service("r-failover", [dead, SECOND])
+    add_service("r-stalled", [STALLED])
+    add_service("r-stalled-failover", [STALLED, SECOND])
+    add_service("r-untrusted", [UNTRUSTED, SECOND])
+    add_service("r-wronghost", [WRONG_HOST, SECOND])
+    add_service("r-secure-dead", [dead])
+    add_service("r-local-online", [MAIN], "local", store)
+    add_service("r-local-dead", [dead], "local", store)
+    with open(os.path.join(SERVICES["dir"], "other"), "w") as out:
+        out.write("auth required pam_deny.so\naccount required pam_deny.so\n")
+    os.environ["PAM_WRAPPER_SERVICE_DIR"] = SERVICES["dir"]
+
+
+def tearDownModule():
+    servers.stop()
+
+
+NAMES = {PAM_SUCCESS: "PAM_SUCCESS", PAM_AUTH_ERR: "PAM_AUTH_ERR",
+         PAM_AUTHINFO_UNAVAIL: "PAM_AUTHINFO_UNAVAIL"}
+
+
+class RemoteThroughPam(unittest.TestCase):
+    def assertPam(self, service, login, answers, expected):
+        """One pam_authenticate(), which must return `expected` (pypamtest
+        tells only whether the code was the expected one)."""
+        try:
+            pypamtest.run_pamtest(login, service,
+                                  [pypamtest.TestCase(pypamtest.PAMTEST_AUTHENTICATE, expected)],
+                                  list(answers))
+        except pypamtest.PamTestError as error:
+            self.fail("%s as %s: not %s (%s)" % (service, login, NAMES[expected], error))
+
+    def test_accept_and_reject(self):
+        self.assertPam("r-main", "user-pam-ok", [PIN + code(1)], PAM_SUCCESS)
+        self.assertPam("r-main", "user-pam-bad", ["0000000000"], PAM_AUTH_ERR)
+
+    def test_challenge_answered_on_the_same_server(self):
+        self.assertPam("r-main", "chal", [PIN, code(2)], PAM_SUCCESS)
+        first, answer = servers.requests(user="chal")[-2:]
+        self.assertTrue(answer["params"]["transaction_id"])
+        self.assertEqual(first["server"], answer["server"])
+
+    def test_first_url_dead_second_answers(self):
+        self.assertPam("r-failover", "user-pam-fo", [PIN + code(1)], PAM_SUCCESS)
+        self.assertEqual(len(servers.requests(user="user-pam-fo", server="second")), 1)
+
+    def test_stalled_server(self):
+        self.assertPam("r-stalled", "user-pam-st", [PIN + code(1)], PAM_AUTHINFO_UNAVAIL)
+        self.assertPam("r-stalled-failover", "user-pam-st2", [PIN + code(1)], PAM_SUCCESS)
+
+    def test_proxy_in_the_environment_does_not_matter(self):
+        dead = "http://127.0.0.1:%d" % dead_port()
+        names = ("https_proxy", "HTTPS_PROXY", "ALL_PROXY", "all_proxy")
+        for name in names:
+            os.environ[name] = dead
+        try:
+            self.assertPam("r-main", "user-pam-proxy", [PIN + code(1)], PAM_SUCCESS)
+        finally:
+            for name in names:
+                del os.environ[name]
+
+    def test_wrong_certificates_are_refused_without_failover(self):
+        for service in ("r-untrusted", "r-wronghost"):
+            login = "user-pam-" + service
+            self.assertPam(service, login, [PIN + code(1)], PAM_AUTH_ERR)
+            self.assertEqual(servers.requests(user=login, server="second"), [])
+
+    def test_failmode_secure(self):
+        self.assertPam("r-secure-dead", "user-pam-sec", [PIN + code(1)], PAM_AUTHINFO_UNAVAIL)
+
+    def test_failmode_local_offline_value_once_and_refill(self):
+        login = "offline-pam"
+        self.assertPam("r-local-online", login, [PIN + code(1)], PAM_SUCCESS)
+        self.assertPam("r-local-dead", login, [PIN + code(3)], PAM_SUCCESS)
+        self.assertPam("r-local-dead", login, [PIN + code(3)], PAM_AUTH_ERR)
+        self.assertPam("r-local-dead", login, [PIN + code(2)], PAM_AUTH_ERR)
+        # Back online: the next success refills the offline values.
+        self.assertPam("r-local-online", login, [PIN + code(4)], PAM_SUCCESS)
+        refills = [r for r in servers.requests(path="/validate/offlinerefill")
+                   if r["params"]["pass"] == PIN + code(4)]
+        self.assertEqual(len(refills), 1)
+        self.assertPam("r-local-dead", login, [PIN + code(14)], PAM_SUCCESS)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
