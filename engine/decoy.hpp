@@ -1,0 +1,25 @@
+// engine/decoy.hpp — the work a refused login does when there is nothing real
+// to check (unknown login, no key): the same Argon2id cost and the same code
+// verification as a real attempt, so that timing does not tell a stranger
+// which logins exist (DESIGN.md §4, unknown_user = "deny").
+#pragma once
+
+#include "engine/config.hpp"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace okey {
+
+// A syntactically valid Argon2id PHC string with the configured parameters
+// that no PIN matches. Made without running Argon2, so building it costs
+// nothing and verifying a PIN against it costs exactly one real hash.
+std::string decoy_pin_hash(const Argon2Settings& params);
+
+// One PIN verification against the decoy hash and one window verification of
+// `code` against a decoy key. The results are thrown away.
+void spend_decoy_work(const Config& config, std::string_view pin, std::string_view code,
+                      std::int64_t now);
+
+}  // namespace okey
