@@ -1,0 +1,239 @@
+// tests/engine/test_new_pin_mode.cpp — new-PIN mode (DESIGN.md §4.2): code
+// only, the new PIN twice (mismatch and policy re-asked, at most 3 times),
+// then PIN + code at a strictly later step; the PIN is stored only then.
+#include "harness.hpp"
+
+using namespace okey;
+using namespace okey::test;
+
+namespace {
+
+std::string first_prompt(const Texts& texts) { return texts.new_pin_intro + " " + texts.code_only; }
+
+void expect_prompts(World& w, const std::vector<std::string>& expected) {
+    if (w.prompter.prompts != expected) {
+        std::string got;
+        for (const auto& p : w.prompter.prompts) got += "[" + p + "] ";
+        fail_msg("unexpected prompts: %s", got.c_str());
+    }
+}
+
+void expect_pin_not_stored(World& w) {
+    const UserRecord user = w.user();
+    assert_true(user.pin_state == PinState::new_pin_required);
+    assert_true(user.pin_hash.empty());
+}
+
+void full_success(void** state) {
+    World& w = world(state);
+    const Texts& t = w.config.texts;
+    // The French defaults of DESIGN.md §4.
+    assert_string_equal(t.code_only.c_str(), "Code affiché sur votre clé OTP : ");
+    assert_string_equal(t.new_pin.c_str(), "Saisissez votre nouveau code PIN (4 à 6 chiffres) : ");
+    assert_string_equal(t.confirm_pin.c_str(), "Confirmez votre nouveau code PIN : ");
+    assert_string_equal(t.new_pin_passcode.c_str(),
+                        "Attendez que le code de votre clé change, puis saisissez votre passcode "
+                        "(PIN + code) : ");
+    const std::uint64_t s0 = w.step_now();
+    w.answer(w.code());
+    w.answer(the_pin);
+    w.answer(the_pin);
+    w.answer(the_pin + w.code_at_step(s0 + 1), 30);
+    w.expect(w.login(), LoginOutcome::success, "new PIN set");
+    expect_prompts(w, {first_prompt(t), t.new_pin, t.confirm_pin, t.new_pin_passcode});
+    assert_true(w.prompter.errors.empty());
+    assert_int_equal(w.prompter.infos.size(), 1);
+    assert_string_equal(w.prompter.infos[0].c_str(), t.pin_saved.c_str());
+    // The PIN is stored and set, the later step accepted, the counter clear.
+    const UserRecord user = w.user();
+    assert_true(user.pin_state == PinState::set);
+    assert_int_equal(otp::verify_pin(user.pin_hash, the_pin), OKEY_OTP_OK);
+    assert_non_null(strstr(user.pin_hash.c_str(), "m=64,"));
+    assert_int_equal(user.failures, 0);
+    assert_int_equal(*w.token().last_step, s0 + 1);
+    // Normal mode afterwards.
+    w.clock.time += 60;
+    w.answer(the_pin + w.code());
+    w.expect(w.login(), LoginOutcome::success, "passcode accepted");
+    expect_prompts(w, {t.passcode});
+}
+
+void mismatch_is_asked_again(void** state) {
+    World& w = world(state);
+    const Texts& t = w.config.texts;
+    const std::uint64_t s0 = w.step_now();
+    w.answer(w.code());
+    w.answer(the_pin);
+    w.answer("4827");
+    w.answer(the_pin);
+    w.answer(the_pin);
+    w.answer(the_pin + w.code_at_step(s0 + 1), 30);
+    w.expect(w.login(), LoginOutcome::success, "new PIN set");
+    expect_prompts(w, {first_prompt(t), t.new_pin, t.confirm_pin, t.new_pin, t.confirm_pin,
+                       t.new_pin_passcode});
+    assert_int_equal(w.prompter.errors.size(), 1);
+    assert_string_equal(w.prompter.errors[0].c_str(), t.pin_mismatch.c_str());
+    assert_int_equal(otp::verify_pin(w.user().pin_hash, the_pin), OKEY_OTP_OK);
+}
+
+void policy_is_asked_again(void** state) {
+    World& w = world(state);
+    const Texts& t = w.config.texts;
+    const std::uint64_t s0 = w.step_now();
+    w.answer(w.code());
+    w.answer("48260193");  // too long
+    w.answer("1234");      // trivial
+    w.answer(the_pin);
+    w.answer(the_pin);
+    w.answer(the_pin + w.code_at_step(s0 + 1), 30);
+    w.expect(w.login(), LoginOutcome::success, "new PIN set");
+    expect_prompts(w, {first_prompt(t), t.new_pin, t.new_pin, t.new_pin, t.confirm_pin,
+                       t.new_pin_passcode});
+    assert_int_equal(w.prompter.errors.size(), 2);
+    assert_string_equal(w.prompter.errors[0].c_str(), t.pin_invalid.c_str());
+    assert_string_equal(w.prompter.errors[1].c_str(), t.pin_trivial.c_str());
+}
+
+void three_failures_refuse(void** state) {
+    World& w = world(state);
+    const Texts& t = w.config.texts;
+    const std::uint64_t s0 = w.step_now();
+    const std::string first_code = w.code();
+    w.answer(first_code);
+    w.answer("1111");
+    w.answer("48x6");
+    w.answer(the_pin);
+    w.answer("4827");
+    w.expect(w.login(), LoginOutcome::refused, "new PIN not chosen");
+    expect_prompts(w, {first_prompt(t), t.new_pin, t.new_pin, t.new_pin, t.confirm_pin});
+    assert_int_equal(w.prompter.errors.size(), 3);
+    assert_string_equal(w.prompter.errors[2].c_str(), t.pin_mismatch.c_str());
+    expect_pin_not_stored(w);
+    // The first code was burned and one failure charged.
+    assert_int_equal(*w.token().last_step, s0);
+    assert_int_equal(w.user().failures, 1);
+    w.answer(first_code);
+    w.expect(w.login(), LoginOutcome::refused, "replayed code");
+    expect_prompts(w, {first_prompt(t)});
+}
+
+void final_passcode_at_the_same_step_is_refused(void** state) {
+    World& w = world(state);
+    const std::string first_code = w.code();
+    w.answer(first_code);
+    w.answer(the_pin);
+    w.answer(the_pin);
+    w.answer(the_pin + first_code, 5);  // did not wait for the code to change
+    w.expect(w.login(), LoginOutcome::refused, "replayed code");
+    assert_int_equal(w.prompter.prompts.size(), 4);
+    assert_true(w.prompter.infos.empty());
+    expect_pin_not_stored(w);
+}
+
+void final_passcode_with_wrong_pin_is_refused(void** state) {
+    World& w = world(state);
+    const std::uint64_t s0 = w.step_now();
+    w.answer(w.code());
+    w.answer(the_pin);
+    w.answer(the_pin);
+    w.answer("4827" + w.code_at_step(s0 + 1), 30);
+    w.expect(w.login(), LoginOutcome::refused, "wrong passcode");
+    expect_pin_not_stored(w);
+    // Malformed (the code alone) is refused as well.
+    w.clock.time += 30;
+    w.answer(w.code());
+    w.answer(the_pin);
+    w.answer(the_pin);
+    w.answer(w.code(1), 30);
+    w.expect(w.login(), LoginOutcome::refused, "malformed passcode");
+    expect_pin_not_stored(w);
+}
+
+void wrong_first_code_is_refused(void** state) {
+    World& w = world(state);
+    const Texts& t = w.config.texts;
+    w.answer(w.code(1000));
+    w.expect(w.login(), LoginOutcome::refused, "wrong code");
+    expect_prompts(w, {first_prompt(t)});
+    assert_int_equal(w.user().failures, 1);
+    // A drifted first code is not enough either: next-code mode is not offered here.
+    w.answer(w.code(3));
+    w.expect(w.login(), LoginOutcome::refused, "wrong code");
+    expect_prompts(w, {first_prompt(t)});
+    // A PIN + code where the code alone is asked is malformed.
+    w.answer(the_pin + w.code());
+    w.expect(w.login(), LoginOutcome::refused, "malformed code");
+    assert_int_equal(w.user().failures, 3);
+    expect_pin_not_stored(w);
+}
+
+void stacking(void** state) {
+    World& w = world(state);
+    const Texts& t = w.config.texts;
+    w.config.use_first_pass = true;
+    w.expect(w.login(the_pin + w.code()), LoginOutcome::refused,
+             "new-PIN mode needs a conversation");
+    assert_true(w.prompter.events.empty());
+    // try_first_pass: the earlier passcode is ignored; the mode asks.
+    w.config.use_first_pass = false;
+    w.config.try_first_pass = true;
+    const std::uint64_t s0 = w.step_now();
+    w.answer(w.code());
+    w.answer(the_pin);
+    w.answer(the_pin);
+    w.answer(the_pin + w.code_at_step(s0 + 1), 30);
+    w.expect(w.login(std::string("1397") + w.code()), LoginOutcome::success, "new PIN set");
+    expect_prompts(w, {first_prompt(t), t.new_pin, t.confirm_pin, t.new_pin_passcode});
+}
+
+void conversation_failure_mid_way(void** state) {
+    World& w = world(state);
+    w.answer(w.code());
+    w.answer(the_pin);
+    w.answer(the_pin);
+    w.expect(w.login(), LoginOutcome::refused, "conversation failed");
+    assert_int_equal(w.prompter.prompts.size(), 4);
+    expect_pin_not_stored(w);
+    w.clock.time += 30;
+    w.answer(w.code());
+    w.answer(the_pin);
+    w.expect(w.login(), LoginOutcome::refused, "conversation failed");
+    assert_int_equal(w.prompter.prompts.size(), 3);
+}
+
+void english_texts(void** state) {
+    World& w = world(state);
+    must(apply_module_argument(w.config, "lang=en"), "lang=en");
+    const Texts english = default_texts(Language::en, 4, 6);
+    const std::uint64_t s0 = w.step_now();
+    w.answer(w.code());
+    w.answer(the_pin);
+    w.answer(the_pin);
+    w.answer(the_pin + w.code_at_step(s0 + 1), 30);
+    w.expect(w.login(), LoginOutcome::success, "new PIN set");
+    expect_prompts(w, {first_prompt(english), english.new_pin, english.confirm_pin,
+                       english.new_pin_passcode});
+    assert_string_not_equal(english.code_only.c_str(), "Code affiché sur votre clé OTP : ");
+    assert_string_equal(w.prompter.infos[0].c_str(), english.pin_saved.c_str());
+}
+
+}  // namespace
+
+int main() {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(full_success, setup_world, teardown_world),
+        cmocka_unit_test_setup_teardown(mismatch_is_asked_again, setup_world, teardown_world),
+        cmocka_unit_test_setup_teardown(policy_is_asked_again, setup_world, teardown_world),
+        cmocka_unit_test_setup_teardown(three_failures_refuse, setup_world, teardown_world),
+        cmocka_unit_test_setup_teardown(final_passcode_at_the_same_step_is_refused, setup_world,
+                                        teardown_world),
+        cmocka_unit_test_setup_teardown(final_passcode_with_wrong_pin_is_refused, setup_world,
+                                        teardown_world),
+        cmocka_unit_test_setup_teardown(wrong_first_code_is_refused, setup_world, teardown_world),
+        cmocka_unit_test_setup_teardown(stacking, setup_world, teardown_world),
+        cmocka_unit_test_setup_teardown(conversation_failure_mid_way, setup_world,
+                                        teardown_world),
+        cmocka_unit_test_setup_teardown(english_texts, setup_world, teardown_world),
+    };
+    return cmocka_run_group_tests(tests, nullptr, nullptr);
+}
