@@ -25,7 +25,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 
+extern "C" {
 #include <cmocka.h>
+}
 
 namespace okey::test {
 
