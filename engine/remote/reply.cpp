@@ -37,8 +37,11 @@ std::string sanitise_text(std::string_view text, std::size_t limit) {
     std::size_t i = 0;
     while (i < text.size()) {
         auto c = static_cast<unsigned char>(text[i]);
-        std::size_t length = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3
-                                         : (c >> 3) == 0x1e ? 4 : 0;
+        // Well-formed UTF-8 only (RFC 3629): no overlong forms (C0, C1, E0 80..9F,
+        // F0 80..8F), no surrogates (ED A0..BF), nothing past U+10FFFF (F4 90.., F5..).
+        std::size_t length = c < 0x80 ? 1 : (c >= 0xc2 && c <= 0xdf) ? 2
+                                          : (c >= 0xe0 && c <= 0xef) ? 3
+                                          : (c >= 0xf0 && c <= 0xf4) ? 4 : 0;
         if (length == 0 || i + length > text.size()) {  // not UTF-8: drop the byte
             ++i;
             continue;
@@ -46,6 +49,12 @@ std::string sanitise_text(std::string_view text, std::size_t limit) {
         bool whole = true;
         for (std::size_t k = 1; k < length; ++k)
             if ((static_cast<unsigned char>(text[i + k]) & 0xc0) != 0x80) whole = false;
+        if (length > 2) {
+            const auto second = static_cast<unsigned char>(text[i + 1]);
+            if ((c == 0xe0 && second < 0xa0) || (c == 0xed && second > 0x9f) ||
+                (c == 0xf0 && second < 0x90) || (c == 0xf4 && second > 0x8f))
+                whole = false;
+        }
         if (!whole) {
             ++i;
             continue;
