@@ -102,6 +102,21 @@ void test_sanitise(void**) {
     assert_int_equal(cut.size(), 200);  // 100 whole characters, none cut in half
 }
 
+// Found by the remote_reply fuzz target: ill-formed UTF-8 (a sequence past
+// U+10FFFF, overlong forms — C1 9B is an overlong ESC — and a surrogate) went
+// through to the user's terminal. Now dropped byte by byte.
+void test_sanitise_ill_formed_utf8(void**) {
+    assert_string_equal(sanitise_text("a\xf5\x80\x80\x80" "b").c_str(), "ab");  // past U+10FFFF
+    assert_string_equal(sanitise_text("a\xf4\x90\x80\x80" "b").c_str(), "ab");  // U+110000
+    assert_string_equal(sanitise_text("a\xc1\x9b[2Jb").c_str(), "a[2Jb");     // overlong ESC
+    assert_string_equal(sanitise_text("a\xc0\x80" "b").c_str(), "ab");           // overlong NUL
+    assert_string_equal(sanitise_text("a\xe0\x80\x9b" "b").c_str(), "ab");       // overlong ESC
+    assert_string_equal(sanitise_text("a\xf0\x80\x80\x9b" "b").c_str(), "ab");  // overlong ESC
+    assert_string_equal(sanitise_text("a\xed\xa0\x80" "b").c_str(), "ab");       // surrogate
+    assert_string_equal(sanitise_text("\xe2\x82\xac \xf0\x9f\x94\x91").c_str(),
+                        "\xe2\x82\xac \xf0\x9f\x94\x91");  // euro sign, key emoji: kept
+}
+
 void test_pbkdf2(void**) {
     assert_true(offline_value_matches("1234567890", known_hash));
     assert_false(offline_value_matches("1234567891", known_hash));
@@ -180,7 +195,7 @@ int main() {
         cmocka_unit_test(test_verdicts),      cmocka_unit_test(test_malformed_is_an_error),
         cmocka_unit_test(test_sanitise),      cmocka_unit_test(test_pbkdf2),
         cmocka_unit_test(test_window),        cmocka_unit_test(test_freshness),
-        cmocka_unit_test(test_offline_items),
+        cmocka_unit_test(test_offline_items), cmocka_unit_test(test_sanitise_ill_formed_utf8),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
