@@ -53,7 +53,11 @@ okey::LoginView view_of(Store& store, const char* login) {
 
 void initialise_makes_safe_files(void**) {
     test::StoreDir d;
-    assert_ok(Store::initialise(d.options));
+    // Even with a careless umask the modes are exact.
+    mode_t old_umask = ::umask(0);
+    auto made = Store::initialise(d.options);
+    ::umask(old_umask);
+    assert_ok(made);
     assert_int_equal(mode_of(d.dir / "lib"), 0700);
     assert_int_equal(mode_of(d.options.path), 0600);
     assert_int_equal(mode_of(d.options.key_file), 0400);
@@ -70,6 +74,14 @@ void initialise_makes_safe_files(void**) {
     d.options.path = d.dir / "lib/okey.db";
     auto store = d.open();
     assert_int_equal(store.list_tokens({})->size(), 0);
+}
+
+void newer_schema_refused(void**) {
+    test::StoreDir d;
+    { auto store = d.make(); }
+    assert_int_equal(d.raw("PRAGMA user_version = 7"), SQLITE_OK);
+    assert_refused(Store::open(d.options), Errc::corrupt, "schema version 7 is newer");
+    assert_int_equal(d.raw_integer("PRAGMA user_version"), 7);
 }
 
 void unsafe_files_refused(void**) {
@@ -636,6 +648,7 @@ void busy_becomes_an_error(void**) {
 int main() {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(initialise_makes_safe_files),
+        cmocka_unit_test(newer_schema_refused),
         cmocka_unit_test(unsafe_files_refused),
         cmocka_unit_test(wrong_owner_as_root),
         cmocka_unit_test(add_and_read_keys),
