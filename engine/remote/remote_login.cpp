@@ -42,6 +42,18 @@ LoginResult make_result(LoginOutcome outcome, std::string serial, std::string re
     return LoginResult{outcome, std::move(serial), std::move(reason)};
 }
 
+// The service's word: a decision only with HTTP 200; privacyIDEA states its
+// errors (status false) with 4xx too. Anything else is unexpected.
+Result<CheckReply> read_answer(const HttpReply& http) {
+    if (http.status < 200 || http.status >= 500 || (http.status > 200 && http.status < 400))
+        return make_error(Errc::corrupt, "unexpected HTTP status " + std::to_string(http.status));
+    auto reply = remote::read_check_reply(http.body);
+    if (reply && http.status != 200 && reply->verdict != Verdict::error)
+        return make_error(Errc::corrupt,
+                          "a decision with HTTP status " + std::to_string(http.status));
+    return reply;
+}
+
 // The network time left for this login.
 class NetworkBudget {
 public:
@@ -167,7 +179,7 @@ RemoteLogin::Online RemoteLogin::ask_servers(const otp::SecretString& passcode) 
             log(LogLevel::error, url + ": refused: " + http.reason);
             return {true, false, make_result(LoginOutcome::refused, "", url + ": " + http.reason)};
         }
-        auto reply = remote::read_check_reply(http.body);
+        auto reply = read_answer(http);
         if (!reply) {
             log(LogLevel::error, url + ": " + reply.error().message);
             return {true, false, make_result(LoginOutcome::refused, "", reply.error().message)};
@@ -212,7 +224,7 @@ LoginResult RemoteLogin::converse(HttpClient& server, CheckReply reply,
             return make_result(LoginOutcome::refused, reply.serial,
                                url + ": lost during a challenge: " + http.reason);
         }
-        auto next = remote::read_check_reply(http.body);
+        auto next = read_answer(http);
         if (!next) {
             log(LogLevel::error, url + ": " + next.error().message);
             return make_result(LoginOutcome::refused, reply.serial, next.error().message);

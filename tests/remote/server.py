@@ -181,6 +181,8 @@ def validate_check(state, params):
         return 200, reply(True, detail={"message": "x" * (100 * 1024)})
     if login == "statusfalse":
         return 400, error("ERR904: The user can not be found in any resolver in this realm!\x1b[2J")
+    if login == "accept403":
+        return 403, accept()
     if login == "badtypes":
         return 200, {"result": {"status": True, "value": "true"}}
     if login == "noresult":

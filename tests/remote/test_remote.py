@@ -70,7 +70,7 @@ class Verdicts(unittest.TestCase):
         self.assertEqual(servers.requests(user="statusfalse", server="second"), [])
 
     def test_malformed_replies_are_refusals(self):
-        for name in ("malformed", "oversized", "badtypes", "noresult", "disagree"):
+        for name in ("malformed", "oversized", "badtypes", "noresult", "disagree", "accept403"):
             with self.subTest(name=name):
                 result = login(name, [MAIN, SECOND], ["123"])
                 self.assertEqual(result["outcome"], "refused", result)
