@@ -191,11 +191,8 @@ Result<ChargeResult> Store::charge_failure(std::string_view login, std::int64_t 
             charge.was_locked = true;
             return charge;
         }
-        // A lock that has run out is forgotten with the failures that caused it.
-        if (charge.locked_until != 0) {
-            charge.failures = 0;
-            charge.locked_until = 0;
-        }
+        // Failures stay consecutive until a success: once a lock has run out,
+        // the next failure locks again at once (one guess per lock period).
         charge.failures += 1;
         if (charge.failures >= max_failures)
             charge.locked_until = lock_seconds == 0 ? lock_forever : now + lock_seconds;

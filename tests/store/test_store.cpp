@@ -478,16 +478,18 @@ void failure_counter_and_lock(void**) {
     auto locked = store.charge_failure("jdupont", t0 + 899, 3, 900);
     assert_true(locked->was_locked);
     assert_int_equal(store.get_user("jdupont")->failures, 3);
-    // The lock runs out: the count starts again.
+    // The lock runs out, but failures stay consecutive: one more locks again.
     auto after = store.charge_failure("jdupont", t0 + 900, 3, 900);
     assert_false(after->was_locked);
-    assert_int_equal(after->failures, 1);
-    assert_int_equal(after->locked_until, 0);
+    assert_int_equal(after->failures, 4);
+    assert_int_equal(after->locked_until, t0 + 1800);
+    assert_true(store.charge_failure("jdupont", t0 + 1000, 3, 900)->was_locked);
     // A success clears the count.
-    okey::StepAcceptance a{"jdupont", "K1", 7, 1, t0 + 901, true, std::nullopt};
+    okey::StepAcceptance a{"jdupont", "K1", 7, 1, t0 + 1801, true, std::nullopt};
     assert_int_equal(static_cast<int>(store.accept_step(a).value()),
                      static_cast<int>(StepVerdict::accepted));
     assert_int_equal(store.get_user("jdupont")->failures, 0);
+    assert_int_equal(store.get_user("jdupont")->locked_until, 0);
     // lock_seconds = 0: until an administrator unlocks.
     assert_ok(store.charge_failure("jdupont", t0, 1, 0));
     assert_int_equal(store.get_user("jdupont")->locked_until, okey::lock_forever);
