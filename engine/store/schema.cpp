@@ -87,6 +87,15 @@ Result<int> read_version(Database& db) {
 
 }  // namespace
 
+Result<void> require_schema(Database& db) {
+    auto version = read_version(db);
+    if (!version) return version.error();
+    if (version.value() == 0)
+        return make_error(Errc::corrupt, db.path() + ": no okey schema in it: not an okey store "
+                                                     "(restore it from a backup)");
+    return {};
+}
+
 Result<void> migrate(Database& db) {
     auto version = read_version(db);
     if (!version) return version.error();

@@ -14,4 +14,9 @@ inline constexpr int schema_version = 1;
 // A database from a newer okey is refused, never downgraded.
 Result<void> migrate(Database& db);
 
+// Refuse a database without okey's schema (PRAGMA user_version 0): opening an
+// existing store never creates one — only Store::initialise does — so an
+// emptied store or another program's database is refused untouched.
+Result<void> require_schema(Database& db);
+
 }  // namespace okey::store

@@ -122,8 +122,13 @@ Result<Store> Store::open(const StoreOptions& options) {
     }
     auto box = store::SecretBox::load(options.key_file, owner);
     if (!box) return box.error();
+    // SQLite would take an emptied file for a new database and write to it.
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) == 0 && st.st_size == 0)
+        return make_error(Errc::corrupt, path + ": empty: not an okey store (restore it from a backup)");
     auto db = store::Database::open(path, options.busy_timeout_ms);
     if (!db) return db.error();
+    if (auto schema = store::require_schema(db.value()); !schema) return schema.error();
     if (auto set = configure(db.value()); !set) return set.error();
     if (auto migrated = store::migrate(db.value()); !migrated) return migrated.error();
     auto impl = std::unique_ptr<Impl>(
