@@ -122,7 +122,10 @@ LoginResult run_login_unguarded(const Config& config, const LoginContext& contex
     }
     LoginResult result = decide_locally(config, context, prompter, clock, logger, store.value());
     log_outcome(logger, context, result);
-    write_audit(store.value(), audit_entry(context, result, clock), logger);
+    // A store that failed under this login (corrupt, undecryptable, busy, I/O)
+    // is not written to again: the log line above stands for the audit row.
+    if (result.outcome != LoginOutcome::service_error && result.outcome != LoginOutcome::unavailable)
+        write_audit(store.value(), audit_entry(context, result, clock), logger);
     return result;
 }
 
