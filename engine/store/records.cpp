@@ -165,8 +165,8 @@ Result<otp::SecretBytes> Store::Impl::open_secret(std::string_view serial,
     auto plain = box.open(sealed, serial);
     if (!plain)
         return make_error(Errc::corrupt, "serial " + std::string(serial) +
-                                             ": secret does not decrypt (record altered or moved, "
-                                             "or not this store's key file)");
+                                             ": secret does not decrypt with " + options.key_file +
+                                             " (record altered or moved, or not this store's key file)");
     return plain;
 }
 
