@@ -249,7 +249,8 @@ LoginResult Authenticator::store_failure(const LoginView* view, const Error& err
 
 bool Authenticator::key_expired(const TokenRecord& token) const {
     if (token.spec.expires.empty()) return false;
-    return token.spec.expires < utc_date(clock_.now());
+    const std::string today = utc_date(clock_.now());
+    return today.empty() || token.spec.expires < today;  // no date: fail closed
 }
 
 otp::PasscodeRules Authenticator::passcode_rules(unsigned code_digits) const {

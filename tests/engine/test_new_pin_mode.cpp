@@ -201,6 +201,34 @@ void conversation_failure_mid_way(void** state) {
     assert_int_equal(w.prompter.prompts.size(), 3);
 }
 
+// Lock and expiry are told only after a right code, here as in normal mode.
+void locked_and_expired_in_new_pin_mode(void** state) {
+    World& w = world(state);
+    const Texts& t = w.config.texts;
+    w.config.lockout.max_failures = 2;
+    for (int i = 0; i < 2; ++i) {
+        w.answer(w.code(1000));
+        w.expect(w.login(), LoginOutcome::refused, "wrong code");
+    }
+    w.answer(w.code(1000));
+    w.expect(w.login(), LoginOutcome::refused, "login locked, code not proven");
+    assert_true(w.prompter.errors.empty());
+    w.answer(w.code());
+    w.expect(w.login(), LoginOutcome::locked, "login locked");
+    expect_prompts(w, {first_prompt(t)});
+    assert_true(w.prompter.errors == std::vector<std::string>({t.login_locked}));
+    must(w.store->unlock(the_login, Act{w.clock.time, "helpdesk"}), "unlock");
+    must(w.store->set_expiry(the_serial, "2023-11-13", Act{w.clock.time, "ended"}), "set_expiry");
+    w.answer(w.code(1000));
+    w.expect(w.login(), LoginOutcome::refused, "wrong code");
+    assert_true(w.prompter.errors.empty());
+    w.answer(w.code(1));
+    w.expect(w.login(), LoginOutcome::refused, "key expired");
+    expect_prompts(w, {first_prompt(t)});
+    assert_true(w.prompter.errors == std::vector<std::string>({t.key_expired}));
+    expect_pin_not_stored(w);
+}
+
 void english_texts(void** state) {
     World& w = world(state);
     must(apply_module_argument(w.config, "lang=en"), "lang=en");
@@ -232,6 +260,8 @@ int main() {
         cmocka_unit_test_setup_teardown(wrong_first_code_is_refused, setup_world, teardown_world),
         cmocka_unit_test_setup_teardown(stacking, setup_world, teardown_world),
         cmocka_unit_test_setup_teardown(conversation_failure_mid_way, setup_world,
+                                        teardown_world),
+        cmocka_unit_test_setup_teardown(locked_and_expired_in_new_pin_mode, setup_world,
                                         teardown_world),
         cmocka_unit_test_setup_teardown(english_texts, setup_world, teardown_world),
     };
