@@ -6,7 +6,8 @@ extern "C" {
 int okey_otp_passcode_parse(const char* passcode, size_t length,
                             const okey_otp_passcode_rules* rules, size_t* pin_length) {
     if (pin_length != nullptr) *pin_length = 0;
-    if (passcode == nullptr || rules == nullptr || pin_length == nullptr ||
+    // An empty passcode may come as (NULL, 0), e.g. from an empty string_view.
+    if ((passcode == nullptr && length > 0) || rules == nullptr || pin_length == nullptr ||
         (rules->code_digits != 6 && rules->code_digits != 8) || rules->pin_min > rules->pin_max)
         return OKEY_OTP_ERR_INVALID_ARGUMENT;
     if (length > OKEY_OTP_PASSCODE_MAX) return OKEY_OTP_ERR_PASSCODE_FORMAT;

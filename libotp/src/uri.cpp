@@ -47,15 +47,18 @@ const char* algorithm_name(okey_otp_algorithm a) noexcept {
     }
 }
 
-// Writes into the caller's buffer; remembers running out of room.
+// Writes into the caller's buffer; remembers running out of room and counts
+// the length the whole URI would have.
 struct Writer {
     char* out;
     std::size_t capacity;
     std::size_t at = 0;
+    std::size_t total = 0;
     bool full = false;
 
     void put(char c) noexcept {
-        if (at + 1 >= capacity) {  // keep room for the NUL
+        ++total;
+        if (full || at + 1 >= capacity) {  // keep room for the NUL
             full = true;
             return;
         }
@@ -89,13 +92,6 @@ struct Writer {
     }
 };
 
-// A label part we are willing to write: no control character, no colon.
-bool printable_part(const char* s) noexcept {
-    for (; *s != '\0'; ++s)
-        if (is_control(static_cast<unsigned char>(*s)) || *s == ':') return false;
-    return true;
-}
-
 int hex_value(char c) noexcept {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -127,6 +123,17 @@ bool valid_utf8(std::string_view s) noexcept {
         i += extra + 1;
     }
     return true;
+}
+
+// An issuer or account as both the builder and the parser accept it: UTF-8
+// without control characters or ':' (the label's separator); an account is not
+// empty and does not start with a space (spaces after the separator are the
+// format's padding).
+bool acceptable_field(std::string_view s, bool account) noexcept {
+    if (s.size() > kMaxUri || (account && (s.empty() || s[0] == ' '))) return false;
+    for (char c : s)
+        if (is_control(static_cast<unsigned char>(c)) || c == ':') return false;
+    return valid_utf8(s);
 }
 
 // Percent-decodes `in` into `out`; false on a bad escape, a control character
@@ -217,9 +224,8 @@ int parse(std::string_view uri, okey_otp_uri& result) {
     } else {
         result.account = label;
     }
-    if (result.account.empty() || result.account[0] == ' ' ||
-        result.account.find(':') != std::string::npos ||
-        (label_has_issuer && label_issuer.empty()))
+    if (!acceptable_field(result.account, true) ||
+        (label_has_issuer && (label_issuer.empty() || !acceptable_field(label_issuer, false))))
         return OKEY_OTP_ERR_URI_FORMAT;
 
     bool seen_secret = false, seen_issuer = false, seen_algorithm = false, seen_digits = false,
@@ -250,6 +256,7 @@ int parse(std::string_view uri, okey_otp_uri& result) {
         } else if (name == "issuer") {
             if (seen_issuer) return OKEY_OTP_ERR_URI_FORMAT;
             seen_issuer = true;
+            if (!acceptable_field(value, false)) return OKEY_OTP_ERR_URI_FORMAT;
             result.issuer = value;
         } else if (name == "algorithm") {
             if (seen_algorithm) return OKEY_OTP_ERR_URI_FORMAT;
@@ -279,7 +286,6 @@ int parse(std::string_view uri, okey_otp_uri& result) {
         if (seen_issuer && result.issuer != label_issuer) return OKEY_OTP_ERR_URI_FORMAT;
         result.issuer = label_issuer;
     }
-    if (result.issuer.find(':') != std::string::npos) return OKEY_OTP_ERR_URI_FORMAT;
     return OKEY_OTP_OK;
 }
 
@@ -299,11 +305,7 @@ int okey_otp_uri_build(const okey_otp_uri_fields* fields, char* out, size_t capa
     if (fields->secret_length < OKEY_OTP_SECRET_MIN || fields->secret_length > OKEY_OTP_SECRET_MAX)
         return OKEY_OTP_ERR_SECRET_LENGTH;
     const char* issuer = fields->issuer != nullptr ? fields->issuer : "";
-    // Only what okey_otp_uri_parse reads back unchanged: valid UTF-8, and no
-    // leading space in the account (parse strips it after "Issuer:").
-    if (!printable_part(issuer) || !printable_part(fields->account) ||
-        std::strlen(issuer) > kMaxUri || std::strlen(fields->account) > kMaxUri ||
-        !valid_utf8(issuer) || !valid_utf8(fields->account) || fields->account[0] == ' ')
+    if (!acceptable_field(issuer, false) || !acceptable_field(fields->account, true))
         return OKEY_OTP_ERR_INVALID_ARGUMENT;
 
     char secret[(OKEY_OTP_SECRET_MAX + 4) / 5 * 8 + 1];
@@ -338,13 +340,10 @@ int okey_otp_uri_build(const okey_otp_uri_fields* fields, char* out, size_t capa
         w.put("&counter=");
         w.put_number(fields->counter);
     }
-    if (w.full || capacity == 0) {
+    if (w.total > kMaxUri || w.full || capacity == 0) {
         OPENSSL_cleanse(out, capacity);
-        return OKEY_OTP_ERR_BUFFER_TOO_SMALL;
-    }
-    if (w.at > kMaxUri) {  // longer than okey_otp_uri_parse accepts
-        OPENSSL_cleanse(out, capacity);
-        return OKEY_OTP_ERR_INVALID_ARGUMENT;
+        // Longer than okey_otp_uri_parse reads is a refusal, not a buffer size.
+        return w.total > kMaxUri ? OKEY_OTP_ERR_INVALID_ARGUMENT : OKEY_OTP_ERR_BUFFER_TOO_SMALL;
     }
     out[w.at] = '\0';
     if (written != nullptr) *written = w.at;
@@ -354,11 +353,20 @@ int okey_otp_uri_build(const okey_otp_uri_fields* fields, char* out, size_t capa
 int okey_otp_uri_parse(const char* uri, size_t length, okey_otp_uri** parsed) {
     if (parsed == nullptr) return OKEY_OTP_ERR_INVALID_ARGUMENT;
     *parsed = nullptr;
-    if (uri == nullptr) return OKEY_OTP_ERR_INVALID_ARGUMENT;
+    if (uri == nullptr && length > 0) return OKEY_OTP_ERR_INVALID_ARGUMENT;
+    if (length == 0) return OKEY_OTP_ERR_URI_FORMAT;  // also (NULL, 0)
     try {
         auto result = std::make_unique<okey_otp_uri>();
         const int rc = parse(std::string_view(uri, length), *result);
         if (rc != OKEY_OTP_OK) return rc;
+        // Only what builds again within kMaxUri (an issuer from the label is
+        // written twice): parse → build → parse then gives the same fields.
+        okey_otp_uri_fields fields;
+        okey_otp_uri_get(result.get(), &fields);
+        char rebuilt[kMaxUri + 1];
+        const int built = okey_otp_uri_build(&fields, rebuilt, sizeof rebuilt, nullptr);
+        OPENSSL_cleanse(rebuilt, sizeof rebuilt);
+        if (built != OKEY_OTP_OK) return OKEY_OTP_ERR_URI_FORMAT;
         *parsed = result.release();
         return OKEY_OTP_OK;
     } catch (...) {  // std::bad_alloc from the strings: nothing else throws

@@ -109,6 +109,9 @@ static void invalid_arguments(void **state) {
                      OKEY_OTP_ERR_INVALID_ARGUMENT);
     assert_int_equal(okey_otp_passcode_parse(NULL, 10, &kRules, &pin),
                      OKEY_OTP_ERR_INVALID_ARGUMENT);
+    /* (NULL, 0) is an empty passcode, as from an empty std::string_view. */
+    assert_int_equal(okey_otp_passcode_parse(NULL, 0, &kRules, &pin),
+                     OKEY_OTP_ERR_PASSCODE_FORMAT);
     assert_int_equal(okey_otp_passcode_parse("1234123456", 10, NULL, &pin),
                      OKEY_OTP_ERR_INVALID_ARGUMENT);
     assert_int_equal(okey_otp_passcode_parse("1234123456", 10, &kRules, NULL),

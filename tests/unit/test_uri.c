@@ -70,6 +70,24 @@ static void build_rejects(void **state) {
     f.account = "j\ndupont";
     assert_int_equal(okey_otp_uri_build(&f, out, sizeof out, NULL), OKEY_OTP_ERR_INVALID_ARGUMENT);
     f = totp_fields();
+    f.account = " jdupont"; /* a leading space would be taken for padding */
+    assert_int_equal(okey_otp_uri_build(&f, out, sizeof out, NULL), OKEY_OTP_ERR_INVALID_ARGUMENT);
+    f = totp_fields();
+    f.account = "j\xff" "dupont"; /* not UTF-8 */
+    assert_int_equal(okey_otp_uri_build(&f, out, sizeof out, NULL), OKEY_OTP_ERR_INVALID_ARGUMENT);
+    /* A URI over 2048 bytes (what the parser reads) is refused whatever the
+     * buffer: the issuer is written twice. */
+    char longest[1000];
+    memset(longest, 'a', sizeof longest);
+    longest[sizeof longest - 1] = '\0';
+    f = totp_fields();
+    f.issuer = longest;
+    char big[4096];
+    assert_int_equal(okey_otp_uri_build(&f, big, sizeof big, NULL), OKEY_OTP_ERR_INVALID_ARGUMENT);
+    assert_int_equal(okey_otp_uri_build(&f, out, sizeof out, NULL), OKEY_OTP_ERR_INVALID_ARGUMENT);
+    longest[900] = '\0';
+    assert_int_equal(okey_otp_uri_build(&f, big, sizeof big, NULL), OKEY_OTP_OK);
+    f = totp_fields();
     f.digits = 7;
     assert_int_equal(okey_otp_uri_build(&f, out, sizeof out, NULL), OKEY_OTP_ERR_INVALID_ARGUMENT);
     f = totp_fields();
@@ -207,6 +225,10 @@ static void parse_errors(void **state) {
         "otpauth://totp/a%00b?secret=" B32,
         "otpauth://totp/a?secret=" B32 "&issuer=X%7F",
         "otpauth://totp/a%C3?secret=" B32,                   /* invalid UTF-8 */
+        "otpauth://totp/a?secret=" B32 "&issuer=%FF",
+        "otpauth://totp/%20a?secret=" B32 "&issuer=X",      /* account starting with a space */
+        "otpauth://totp/X:%20?secret=" B32,                  /* account of spaces only */
+        "otpauth://totp/a?secret=" B32 "&issuer=X%3AY",      /* colon in the issuer */
         "otpauth://totp/a%2?secret=" B32,                    /* bad escapes */
         "otpauth://totp/a%zz?secret=" B32,
         "otpauth://totp/a?secret=" B32 "&issuer=%",
@@ -241,8 +263,84 @@ static void parse_errors(void **state) {
     assert_int_equal(okey_otp_uri_parse(longer, 2048, &parsed), OKEY_OTP_OK);
     okey_otp_uri_free(parsed);
     assert_int_equal(okey_otp_uri_parse(longer, 2049, &parsed), OKEY_OTP_ERR_URI_FORMAT);
-    assert_int_equal(okey_otp_uri_parse(NULL, 0, &parsed), OKEY_OTP_ERR_INVALID_ARGUMENT);
+    /* Under 2048 bytes, but its issuer (label only) would be written twice
+     * when built again: refused, so that parse → build → parse holds. */
+    char twice[2048];
+    size_t at = 0;
+    at += (size_t)sprintf(twice, "otpauth://totp/");
+    for (int i = 0; i < 1200; ++i) twice[at++] = 'i';
+    at += (size_t)sprintf(twice + at, ":a?secret=" B32);
+    assert_true(at < 2048);
+    assert_int_equal(okey_otp_uri_parse(twice, at, &parsed), OKEY_OTP_ERR_URI_FORMAT);
+    at -= strlen(":a?secret=" B32) + 400;
+    at += (size_t)sprintf(twice + at, ":a?secret=" B32);
+    assert_int_equal(okey_otp_uri_parse(twice, at, &parsed), OKEY_OTP_OK);
+    okey_otp_uri_free(parsed);
+    assert_int_equal(okey_otp_uri_parse(NULL, 1, &parsed), OKEY_OTP_ERR_INVALID_ARGUMENT);
+    assert_int_equal(okey_otp_uri_parse(NULL, 0, &parsed), OKEY_OTP_ERR_URI_FORMAT);
     assert_int_equal(okey_otp_uri_parse(head, strlen(head), NULL), OKEY_OTP_ERR_INVALID_ARGUMENT);
+}
+
+static uint32_t g_rng = 12345;
+static uint32_t next_random(void) {
+    g_rng = g_rng * 1103515245u + 12345u;
+    return g_rng >> 8;
+}
+
+/* Mostly printable ASCII, some "é", now and then any byte: text the builder
+ * sometimes refuses. */
+static void random_text(char *out, size_t capacity) {
+    size_t length = next_random() % (capacity - 2), at = 0;
+    while (at < length) {
+        uint32_t r = next_random();
+        if (r % 10 == 0) {
+            out[at++] = (char)0xc3;
+            out[at++] = (char)0xa9;
+        } else if (r % 10 == 1) {
+            out[at++] = (char)(1 + (r >> 8) % 255);
+        } else {
+            out[at++] = (char)(0x20 + (r >> 8) % 95);
+        }
+    }
+    out[at] = '\0';
+}
+
+/* Fields the builder accepts parse back to themselves (a deterministic cousin
+ * of the uri_roundtrip fuzz target). */
+static void random_round_trips(void **state) {
+    (void)state;
+    int built = 0;
+    for (int n = 0; n < 3000; ++n) {
+        char issuer[26], account[26];
+        uint8_t secret[64];
+        random_text(issuer, sizeof issuer);
+        random_text(account, sizeof account);
+        for (size_t i = 0; i < sizeof secret; ++i) secret[i] = (uint8_t)next_random();
+        okey_otp_uri_fields f = totp_fields();
+        f.type = n % 2 ? OKEY_OTP_URI_HOTP : OKEY_OTP_URI_TOTP;
+        f.issuer = n % 3 ? issuer : NULL;
+        f.account = account;
+        f.secret = secret;
+        f.secret_length = 10 + (size_t)n % 55;
+        f.counter = (uint64_t)n * 0x9e3779b97f4a7c15u;
+        f.period = 1 + (unsigned)n % 120;
+        char out[2048];
+        size_t written = 0;
+        int rc = okey_otp_uri_build(&f, out, sizeof out, &written);
+        if (rc == OKEY_OTP_ERR_INVALID_ARGUMENT) continue;
+        assert_int_equal(rc, OKEY_OTP_OK);
+        ++built;
+        okey_otp_uri_fields g;
+        okey_otp_uri *p = parse_ok(out, &g);
+        assert_string_equal(g.issuer, f.issuer ? f.issuer : "");
+        assert_string_equal(g.account, f.account);
+        assert_int_equal(g.secret_length, f.secret_length);
+        assert_memory_equal(g.secret, secret, f.secret_length);
+        if (f.type == OKEY_OTP_URI_TOTP) assert_int_equal(g.period, f.period);
+        else assert_true(g.counter == f.counter);
+        okey_otp_uri_free(p);
+    }
+    assert_in_range(built, 500, 2900); /* both paths were exercised */
 }
 
 static void secret_lengths(void **state) {
@@ -271,7 +369,7 @@ int main(void) {
         cmocka_unit_test(build_totp),   cmocka_unit_test(build_hotp_without_issuer),
         cmocka_unit_test(build_rejects), cmocka_unit_test(round_trip),
         cmocka_unit_test(parse_variants), cmocka_unit_test(parse_errors),
-        cmocka_unit_test(secret_lengths),
+        cmocka_unit_test(random_round_trips), cmocka_unit_test(secret_lengths),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

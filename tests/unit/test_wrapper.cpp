@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <thread>
+#include <vector>
 
 extern "C" {
 #include <setjmp.h>
@@ -66,6 +68,28 @@ void resync(void**) {
     assert_int_equal(match->verdict, OKEY_OTP_MATCH);
     assert_int_equal(match->step, 121);
     assert_int_equal(match->offset, 21);
+}
+
+// One key handle shared by several threads (otp.h: a key is never modified
+// after creation): every thread gets the right verdicts.
+void key_shared_between_threads(void**) {
+    auto seed = rfc_seed();
+    auto key = otp::Key::make(seed, OKEY_OTP_SHA1, 6, 30);
+    const otp::Window window{1, 10};
+    std::vector<int> wrong(4, 0);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&, t] {
+            for (std::uint64_t step = 1000; step < 1500; ++step) {
+                auto code = key->hotp(step);
+                otp::TokenState state{1, step - 1, 0};
+                auto match = key->verify(code->view(), static_cast<std::int64_t>(step) * 30, window, state);
+                if (!match || match->verdict != OKEY_OTP_MATCH || match->step != step) ++wrong[t];
+            }
+        });
+    }
+    for (auto& thread : threads) thread.join();
+    for (int count : wrong) assert_int_equal(count, 0);
 }
 
 void passcode_and_pin(void**) {
@@ -133,6 +157,7 @@ void uris(void**) {
 int main() {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(key_codes_and_verify), cmocka_unit_test(resync),
+        cmocka_unit_test(key_shared_between_threads),
         cmocka_unit_test(passcode_and_pin),     cmocka_unit_test(encodings),
         cmocka_unit_test(uris),
     };

@@ -185,7 +185,10 @@ typedef struct okey_otp_pin_policy {
     int refuse_trivial;       /* refuse 0000, 1234, 9876 … */
 } okey_otp_pin_policy;
 
-/* 0 if acceptable, else PIN_NOT_DIGITS, PIN_LENGTH or PIN_TRIVIAL (in that order). */
+/* 0 if acceptable, else PIN_NOT_DIGITS, PIN_LENGTH or PIN_TRIVIAL (in that order).
+ * Trivial: all one digit, or a straight run read off the digit row either way
+ * with 0 after 9 and before 1, i.e. a piece of "01234567890" or "09876543210"
+ * (1234, 0123, 7890, 9876, 0987, 3210); runs do not wrap (8901, 9012 are fine). */
 OKEY_OTP_API int okey_otp_pin_check(const okey_otp_pin_policy *policy, const char *pin,
                                     size_t length);
 
@@ -195,14 +198,20 @@ typedef struct okey_otp_argon2_params {
     uint32_t parallelism;     /* default 1 */
 } okey_otp_argon2_params;
 
-/* Argon2id hash of a PIN with a fresh 16-byte random salt, as a PHC string
- * "$argon2id$v=19$m=…,t=…,p=…$salt$hash" (NUL-terminated) in phc. */
+/* Argon2id hash of a PIN (at most OKEY_OTP_PASSCODE_MAX bytes) with a fresh
+ * 16-byte random salt and a 32-byte hash, as a PHC string
+ * "$argon2id$v=19$m=…,t=…,p=…$salt$hash" (NUL-terminated) in phc. Parameters
+ * outside 1 <= p <= 16, 1 <= t <= 100, 8p <= m <= 4194304 KiB (4 GiB) are
+ * INVALID_ARGUMENT. */
 OKEY_OTP_API int okey_otp_pin_hash(const okey_otp_argon2_params *params, const char *pin,
                                    size_t length, char *phc, size_t capacity);
 /* 0 if the PIN matches the PHC string, PIN_MISMATCH if not, HASH_FORMAT if the
- * string is not Argon2id v19. Re-hashes and compares in constant time. */
+ * string is not exactly an Argon2id v19 PHC string within the bounds above
+ * (salt 8..64 bytes, hash 16..64 bytes, at most 256 characters): a hostile
+ * store cannot make a login cost more. Re-hashes and compares in constant time. */
 OKEY_OTP_API int okey_otp_pin_verify(const char *phc, const char *pin, size_t length);
-/* *needs = 1 when the PHC string was made with parameters other than params. */
+/* *needs = 1 when the PHC string was made with parameters other than params
+ * (or with another salt or hash length than okey_otp_pin_hash uses). */
 OKEY_OTP_API int okey_otp_pin_needs_rehash(const char *phc, const okey_otp_argon2_params *params,
                                            int *needs);
 
@@ -226,15 +235,24 @@ typedef struct okey_otp_uri_fields {
 } okey_otp_uri_fields;
 
 /* Build "otpauth://totp/Issuer:account?secret=…&issuer=…&algorithm=…&digits=…&period=…"
- * with percent-encoding; NUL-terminated. */
+ * (HOTP: counter=… instead of period) with percent-encoding and an unpadded
+ * base32 secret; NUL-terminated. Issuer and account: UTF-8 without control
+ * characters or ':'; the account is required and does not start with a space;
+ * TOTP period 1..86400; the URI at most 2048 bytes. Else INVALID_ARGUMENT. */
 OKEY_OTP_API int okey_otp_uri_build(const okey_otp_uri_fields *fields, char *out,
                                     size_t capacity, size_t *written);
 
 /* A parsed URI; its strings live as long as the handle; its secret is wiped on free. */
 typedef struct okey_otp_uri okey_otp_uri;
 
-/* Strict parse: scheme, type, label, base32 secret, known parameters with valid
- * values (unknown parameters are ignored, duplicates refused). */
+/* Strict parse of at most 2048 bytes: scheme, type (totp|hotp), label
+ * "Issuer:account" or "account" (spaces after ':' skipped), base32 secret of
+ * 10..64 bytes, known parameters with valid values (secret, issuer, algorithm
+ * SHA1|SHA256|SHA512, digits 6|8, period 1..86400, counter — required for
+ * HOTP); unknown parameters are ignored, duplicates refused; an issuer
+ * parameter must equal the label's issuer. Fields follow the builder's rules
+ * and must build again within 2048 bytes (parse → build → parse is exact).
+ * Anything else, raw bytes outside printable ASCII included, is URI_FORMAT. */
 OKEY_OTP_API int okey_otp_uri_parse(const char *uri, size_t length, okey_otp_uri **parsed);
 OKEY_OTP_EXPORT void okey_otp_uri_free(okey_otp_uri *parsed);
 /* Borrowed views into the handle; issuer is "" when absent. */
