@@ -3,6 +3,7 @@
 
 #include <openssl/crypto.h>
 
+#include <cstring>
 #include <new>
 
 namespace okey::otp::detail {
@@ -11,22 +12,19 @@ namespace {
 constexpr std::size_t kMaxBlock = SHA512_CBLOCK;  // 128: SHA1/SHA256 use 64
 
 template <class Ctx, class Init, class Update>
-void absorb_pad(Ctx& ctx, Init init, Update update, const std::uint8_t* secret,
-                std::size_t length, std::size_t block, unsigned char pad_byte) {
-    unsigned char pad[kMaxBlock];
-    for (std::size_t i = 0; i < block; ++i)
-        pad[i] = static_cast<unsigned char>((i < length ? secret[i] : 0) ^ pad_byte);
-    init(&ctx);
-    update(&ctx, pad, block);
-    OPENSSL_cleanse(pad, sizeof pad);
-}
-
-template <class Ctx, class Init, class Update>
 void key_schedule(Ctx& inner, Ctx& outer, Init init, Update update, const std::uint8_t* secret,
                   std::size_t length, std::size_t block) {
     // Secrets are at most 64 bytes, never longer than a block: no pre-hashing.
-    absorb_pad(inner, init, update, secret, length, block, 0x36);
-    absorb_pad(outer, init, update, secret, length, block, 0x5c);
+    // Straight loops without branches: this runs once per login and per key.
+    unsigned char pad[kMaxBlock];
+    std::memset(pad, 0x36, block);
+    for (std::size_t i = 0; i < length; ++i) pad[i] ^= secret[i];
+    init(&inner);
+    update(&inner, pad, block);
+    for (std::size_t i = 0; i < block; ++i) pad[i] ^= 0x36 ^ 0x5c;
+    init(&outer);
+    update(&outer, pad, block);
+    OPENSSL_cleanse(pad, sizeof pad);
 }
 
 // HMAC = H(outer || H(inner || message)), using the precomputed states.
@@ -119,7 +117,7 @@ int okey_otp_key_new(okey_otp_key** key, const uint8_t* secret, size_t length,
         return OKEY_OTP_ERR_INVALID_ARGUMENT;
     if ((digits != 6 && digits != 8) || period == 0) return OKEY_OTP_ERR_INVALID_ARGUMENT;
 
-    auto* made = new (std::nothrow) okey_otp_key{};
+    auto* made = new (std::nothrow) okey_otp_key;  // every used field is set below
     if (made == nullptr) return OKEY_OTP_ERR_NO_MEMORY;
     made->algorithm = algorithm;
     made->digits = digits;
