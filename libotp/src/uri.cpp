@@ -231,6 +231,7 @@ int parse(std::string_view uri, okey_otp_uri& result) {
     bool seen_secret = false, seen_issuer = false, seen_algorithm = false, seen_digits = false,
          seen_period = false, seen_counter = false;
     std::string value;
+    value.reserve(query.size());  // never reallocated: no unwiped copy of the secret
     WipeOnExit wipe_value{value};
     while (!query.empty()) {
         const std::size_t amp = query.find('&');
@@ -247,11 +248,11 @@ int parse(std::string_view uri, okey_otp_uri& result) {
             if (seen_secret) return OKEY_OTP_ERR_URI_FORMAT;
             seen_secret = true;
             std::size_t written = 0;
-            if (value.find(' ') != std::string::npos ||
-                okey_otp_base32_decode(value.data(), value.size(), result.secret,
-                                       sizeof result.secret, &written) != OKEY_OTP_OK ||
-                written < OKEY_OTP_SECRET_MIN)
-                return OKEY_OTP_ERR_URI_FORMAT;
+            const bool decoded = value.find(' ') == std::string::npos &&
+                                 okey_otp_base32_decode(value.data(), value.size(), result.secret,
+                                                        sizeof result.secret, &written) == OKEY_OTP_OK;
+            OPENSSL_cleanse(value.data(), value.size());
+            if (!decoded || written < OKEY_OTP_SECRET_MIN) return OKEY_OTP_ERR_URI_FORMAT;
             result.secret_length = written;
         } else if (name == "issuer") {
             if (seen_issuer) return OKEY_OTP_ERR_URI_FORMAT;

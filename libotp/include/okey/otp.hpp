@@ -252,11 +252,15 @@ inline Result<std::string> build_uri(const UriFields& f) {
 }
 
 inline Result<UriFields> parse_uri(std::string_view uri) {
-    okey_otp_uri* parsed = nullptr;
-    int rc = okey_otp_uri_parse(uri.data(), uri.size(), &parsed);
+    okey_otp_uri* raw_handle = nullptr;
+    int rc = okey_otp_uri_parse(uri.data(), uri.size(), &raw_handle);
     if (rc != OKEY_OTP_OK) return Result<UriFields>::failure(rc);
+    struct Free {
+        void operator()(okey_otp_uri* u) const noexcept { okey_otp_uri_free(u); }
+    };
+    std::unique_ptr<okey_otp_uri, Free> parsed(raw_handle);  // freed even if a copy throws
     okey_otp_uri_fields raw{};
-    okey_otp_uri_get(parsed, &raw);
+    okey_otp_uri_get(parsed.get(), &raw);
     UriFields f;
     f.type = raw.type;
     f.issuer = raw.issuer ? raw.issuer : "";
@@ -266,7 +270,6 @@ inline Result<UriFields> parse_uri(std::string_view uri) {
     f.digits = raw.digits;
     f.period = raw.period;
     f.counter = raw.counter;
-    okey_otp_uri_free(parsed);
     return f;
 }
 
