@@ -142,4 +142,16 @@ Result<std::string> choose_login_id(std::string_view base, const std::vector<std
     return login;
 }
 
+Result<void> check_login(std::string_view login) {
+    if (login.empty()) return make_error(Errc::invalid_argument, "empty login");
+    if (login.size() > 64) return make_error(Errc::invalid_argument, "login longer than 64 characters");
+    if (login.front() == '-') return make_error(Errc::invalid_argument, "a login cannot start with \"-\"");
+    for (char c : login) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                        c == '.' || c == '_' || c == '@' || c == '-';
+        if (!ok) return make_error(Errc::invalid_argument, "a login may hold only letters, digits and . _ @ -");
+    }
+    return {};
+}
+
 }  // namespace okey

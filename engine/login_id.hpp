@@ -33,4 +33,8 @@ Result<std::string> base_login_id(std::string_view first_name, std::string_view 
 // base. Refuses a result longer than login_id_max_length.
 Result<std::string> choose_login_id(std::string_view base, const std::vector<std::string>& taken);
 
+// What an administrator may give as a login (okeyctl): 1 to 64 characters of
+// [A-Za-z0-9._@-], not starting with "-" (so it is never taken for an option).
+Result<void> check_login(std::string_view login);
+
 }  // namespace okey

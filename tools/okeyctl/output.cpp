@@ -1,0 +1,180 @@
+// tools/okeyctl/output.cpp — see output.hpp.
+#include "output.hpp"
+
+#include "engine/calendar_date.hpp"
+
+#include <cstdio>
+#include <iostream>
+
+namespace okeyctl {
+namespace {
+
+std::string or_dash(const std::string& text) { return text.empty() ? "-" : printable(text); }
+
+std::string time_or_dash(const std::optional<std::int64_t>& t) {
+    return t ? okey::format_utc_time(*t) : "-";
+}
+
+nlohmann::json optional_json(const std::string& text) {
+    return text.empty() ? nlohmann::json(nullptr) : nlohmann::json(text);
+}
+
+std::string padded(std::string text, std::size_t width) {
+    if (text.size() < width) text.append(width - text.size(), ' ');
+    return text;
+}
+
+}  // namespace
+
+std::string printable(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (char c : text) out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) ? '?' : c;
+    return out;
+}
+
+std::string_view algorithm_name(okey::otp::Algorithm algorithm) {
+    switch (algorithm) {
+    case OKEY_OTP_SHA1: return "sha1";
+    case OKEY_OTP_SHA256: return "sha256";
+    case OKEY_OTP_SHA512: return "sha512";
+    }
+    return "unknown";
+}
+
+nlohmann::json to_json(const okey::TokenRecord& t) {
+    return {
+        {"serial", t.spec.serial},
+        {"kind", okey::to_string(t.spec.kind)},
+        {"algorithm", algorithm_name(t.spec.algorithm)},
+        {"digits", t.spec.digits},
+        {"period", t.spec.period},
+        {"lot", optional_json(t.spec.lot)},
+        {"expires", optional_json(t.spec.expires)},
+        {"state", okey::to_string(t.state)},
+        {"owner", optional_json(t.owner)},
+        {"last_step", t.last_step ? nlohmann::json(*t.last_step) : nlohmann::json(nullptr)},
+        {"drift", t.drift},
+        {"last_login", t.last_login ? nlohmann::json(okey::format_utc_time(*t.last_login))
+                                    : nlohmann::json(nullptr)},
+        {"created", okey::format_utc_time(t.created)},
+        {"updated", okey::format_utc_time(t.updated)},
+    };
+}
+
+void Output::line(std::string_view text) const { std::cout << text << '\n'; }
+
+void Output::document(const nlohmann::json& value) const {
+    // Invalid UTF-8 (from a hostile file) is replaced, never a crash.
+    std::cout << value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+}
+
+void Output::done(std::string_view sentence, nlohmann::json fields) const {
+    if (json_) {
+        fields["result"] = "ok";
+        document(fields);
+    } else {
+        line(sentence);
+    }
+}
+
+void Output::tokens(const std::vector<okey::TokenRecord>& tokens) const {
+    if (json_) {
+        nlohmann::json list = nlohmann::json::array();
+        for (const auto& t : tokens) list.push_back(to_json(t));
+        document(list);
+        return;
+    }
+    line("SERIAL               STATE     OWNER            LOT          EXPIRES     KIND");
+    for (const auto& t : tokens) {
+        line(padded(printable(t.spec.serial), 20) + " " + padded(std::string(okey::to_string(t.state)), 9) +
+             " " + padded(or_dash(t.owner), 16) + " " + padded(or_dash(t.spec.lot), 12) + " " +
+             padded(or_dash(t.spec.expires), 11) + " " + std::string(okey::to_string(t.spec.kind)));
+    }
+}
+
+void Output::token(const okey::TokenRecord& t) const {
+    if (json_) {
+        document(to_json(t));
+        return;
+    }
+    line("serial:      " + printable(t.spec.serial));
+    line("state:       " + std::string(okey::to_string(t.state)));
+    line("owner:       " + or_dash(t.owner));
+    line("kind:        " + std::string(okey::to_string(t.spec.kind)));
+    line("algorithm:   " + std::string(algorithm_name(t.spec.algorithm)) + ", " +
+         std::to_string(t.spec.digits) + " digits, " + std::to_string(t.spec.period) + " s");
+    line("lot:         " + or_dash(t.spec.lot));
+    line("expires:     " + or_dash(t.spec.expires));
+    line("last step:   " + (t.last_step ? std::to_string(*t.last_step) : std::string("-")));
+    line("drift:       " + std::to_string(t.drift) + " steps");
+    line("last login:  " + time_or_dash(t.last_login));
+    line("created:     " + okey::format_utc_time(t.created));
+    line("updated:     " + okey::format_utc_time(t.updated));
+}
+
+void Output::user(const okey::UserRecord& u, const std::vector<okey::TokenRecord>& keys,
+                  std::int64_t now) const {
+    const bool locked = u.locked_until != 0 && u.locked_until > now;
+    std::string locked_text = "no";
+    if (locked) {
+        locked_text = u.locked_until == okey::lock_forever
+                          ? "until unlocked"
+                          : "until " + okey::format_utc_time(u.locked_until);
+    }
+    if (json_) {
+        nlohmann::json list = nlohmann::json::array();
+        for (const auto& t : keys) list.push_back(to_json(t));
+        document({
+            {"login", u.login},
+            {"pin", u.pin_hash.empty() ? "none" : "set"},
+            {"pin_state", okey::to_string(u.pin_state)},
+            {"failures", u.failures},
+            {"locked", locked},
+            {"locked_until", !locked ? nlohmann::json(nullptr)
+                             : u.locked_until == okey::lock_forever
+                                 ? nlohmann::json("forever")
+                                 : nlohmann::json(okey::format_utc_time(u.locked_until))},
+            {"keys", list},
+        });
+        return;
+    }
+    line("login:       " + printable(u.login));
+    line("PIN:         " + std::string(u.pin_hash.empty() ? "none" : "set") + " (" +
+         std::string(okey::to_string(u.pin_state)) + ")");
+    line("failures:    " + std::to_string(u.failures));
+    line("locked:      " + locked_text);
+    if (keys.empty()) line("key:         -");
+    for (const auto& t : keys) {
+        line("key:         " + printable(t.spec.serial) + " (" + std::string(okey::to_string(t.state)) +
+             ", expires " + or_dash(t.spec.expires) + ", last login " + time_or_dash(t.last_login) + ")");
+    }
+}
+
+void Output::audit(const std::vector<okey::AuditEntry>& entries) const {
+    if (json_) {
+        nlohmann::json list = nlohmann::json::array();
+        for (const auto& e : entries) {
+            list.push_back({{"time", okey::format_utc_time(e.time)},
+                            {"login", optional_json(e.login)},
+                            {"serial", optional_json(e.serial)},
+                            {"service", optional_json(e.service)},
+                            {"remote_host", optional_json(e.remote_host)},
+                            {"event", e.event},
+                            {"outcome", e.outcome},
+                            {"reason", optional_json(e.reason)}});
+        }
+        document(list);
+        return;
+    }
+    line("TIME                 EVENT               OUTCOME   LOGIN            SERIAL               SERVICE   REASON");
+    for (const auto& e : entries) {
+        std::string service = or_dash(e.service);
+        if (!e.remote_host.empty()) service += "@" + printable(e.remote_host);
+        line(okey::format_utc_time(e.time) + " " + padded(printable(e.event), 19) + " " +
+             padded(printable(e.outcome), 9) + " " + padded(or_dash(e.login), 16) + " " +
+             padded(or_dash(e.serial), 20) + " " + padded(service, 9) + " " + or_dash(e.reason));
+    }
+}
+
+}  // namespace okeyctl
