@@ -182,7 +182,7 @@ class Usage(Store):
 
 class TokenAdd(Store):
     def test_add_base32_hex_and_stdin(self):
-        self.ok("token", "add", "B32", "--secret-file", self.write("b32", "JBSWY3DPEHPK3PXPJBSW\n"))
+        self.ok("token", "add", "B32", "--secret-file", self.write("b32", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP\n"))
         self.ok("token", "add", "HEX", "--secret-file", self.write("hex", "00" * 20), "--hex",
                 "--algorithm", "sha256", "--digits", "8", "--period", "60", "--kind", "software",
                 "--lot", "L1", "--expires", "2030-06-30")

@@ -167,11 +167,11 @@ void Output::audit(const std::vector<okey::AuditEntry>& entries) const {
         document(list);
         return;
     }
-    line("TIME                 EVENT               OUTCOME   LOGIN            SERIAL               SERVICE   REASON");
+    line("TIME                 EVENT                OUTCOME   LOGIN            SERIAL               SERVICE   REASON");
     for (const auto& e : entries) {
         std::string service = or_dash(e.service);
         if (!e.remote_host.empty()) service += "@" + printable(e.remote_host);
-        line(okey::format_utc_time(e.time) + " " + padded(printable(e.event), 19) + " " +
+        line(okey::format_utc_time(e.time) + " " + padded(printable(e.event), 20) + " " +
              padded(printable(e.outcome), 9) + " " + padded(or_dash(e.login), 16) + " " +
              padded(or_dash(e.serial), 20) + " " + padded(service, 9) + " " + or_dash(e.reason));
     }
