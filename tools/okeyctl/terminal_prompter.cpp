@@ -67,18 +67,19 @@ private:
 
 okey::Result<okey::otp::SecretString> TerminalPrompter::ask_hidden(std::string_view prompt) {
     write_stderr(prompt);
-    if (isatty(STDIN_FILENO) != 1) return read_line();
     okey::Result<okey::otp::SecretString> answer = [] {
+        if (isatty(STDIN_FILENO) != 1) return read_line();
         EchoOff quiet;
         return read_line();
     }();
-    write_stderr("\n");  // the Enter the user typed was not echoed
+    write_stderr("\n");  // the Enter typed was not echoed (or came from a pipe)
     return answer;
 }
 
 okey::Result<std::string> TerminalPrompter::ask_visible(std::string_view prompt) {
     write_stderr(prompt);
     auto answer = read_line();
+    if (isatty(STDIN_FILENO) != 1) write_stderr("\n");  // a terminal echoed the Enter
     if (!answer) return answer.error();
     return std::string(answer->view());
 }
