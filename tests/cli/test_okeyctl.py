@@ -533,9 +533,8 @@ class Check(Store):
 
     def setUp(self):
         super().setUp()
-        # Stay clear of a step boundary so "now" is the same step for oathtool and okeyctl.
-        if time.time() % 30 > 24:
-            time.sleep(31 - time.time() % 30)
+        # The codes are taken at offsets -1 … +2 from this step; the test config's
+        # window of 3 keeps them valid even if the step changes during the test.
         self.step = int(time.time()) // 30
 
     def code(self, secret, offset):
@@ -595,6 +594,23 @@ class Check(Store):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.ok("user", "reset-pin", "jdupont")
         self.first_login("jdupont", new, 1, 2)
+
+    def test_passcode_not_echoed_on_a_terminal(self):
+        import pexpect
+        secret = self.add_key("K1")
+        self.ok("token", "assign", "K1", "jdupont")
+        self.first_login("jdupont", secret)
+        child = pexpect.spawn(OKEYCTL, ["--config", self.config, "--store", self.store,
+                                        "--key-file", self.key_file, "check", "jdupont"],
+                              encoding="utf-8", timeout=30)
+        child.expect("Passcode OTP : ")
+        passcode = self.PIN + self.code(secret, 1)
+        child.sendline(passcode)
+        child.expect(pexpect.EOF)
+        child.close()
+        self.assertEqual(child.exitstatus, 0, child.before)
+        self.assertIn("accepted", child.before)
+        self.assertNotIn(passcode, child.before)
 
     def test_lockout_and_unlock(self):
         secret = self.add_key("K1")
