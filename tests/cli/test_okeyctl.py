@@ -370,9 +370,10 @@ class EnrollSoftware(Store):
         step = int(time.time()) // 30
         self.ok("token", "resync", data["serial"], oath_code(secret.hex(), (step + 2) * 30),
                 oath_code(secret.hex(), (step + 3) * 30))
-        # One software key per login at a time: enrolling an assigned login again is refused
-        # by the store only if it says so; a login that already has a key must use renew.
+        # One key per login: a login that already has one is renewed, not enrolled again.
+        self.refused("user", "enroll-software", "mmartin", reason="already has key")
         self.refused("user", "enroll-software", "-x", code=2)
+        self.refused("user", "enroll-software", "x", "--issuer", "a:b", code=2)
 
 
 class LoginId(Store):
