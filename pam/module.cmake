@@ -1,0 +1,18 @@
+# pam/module.cmake — pam_okey.so: a MODULE library (no "lib" prefix) over the
+# static engine. Only pam_sm_* leave it: hidden visibility by default, the
+# hooks marked default, and a version script keeping everything else local.
+find_library(OKEY_PAM_LIBRARY pam REQUIRED)
+
+add_library(pam_okey MODULE
+  pam_okey.cpp
+  module_arguments.cpp
+  pam_prompter.cpp
+  pam_logger.cpp
+  outcome.cpp)
+set_target_properties(pam_okey PROPERTIES PREFIX "" OUTPUT_NAME pam_okey)
+target_link_libraries(pam_okey PRIVATE okey-engine ${OKEY_PAM_LIBRARY})
+target_link_options(pam_okey PRIVATE
+  "-Wl,--version-script=${CMAKE_CURRENT_SOURCE_DIR}/pam_okey.map" -Wl,--no-undefined)
+set_property(TARGET pam_okey APPEND PROPERTY LINK_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/pam_okey.map)
+
+install(TARGETS pam_okey LIBRARY DESTINATION ${OKEY_PAM_MODULE_DIR} COMPONENT pam)

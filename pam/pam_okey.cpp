@@ -1,0 +1,91 @@
+// pam/pam_okey.cpp — the PAM hooks of pam_okey.so: read the arguments and the
+// config, gather the login's items, run the engine's login flow and map its
+// outcome. Nothing escapes a hook: every exception becomes PAM_SERVICE_ERR.
+// No mutable static state: each call builds its own objects (thread-safe).
+#include "engine/clock.hpp"
+#include "engine/login.hpp"
+#include "pam/module_arguments.hpp"
+#include "pam/outcome.hpp"
+#include "pam/pam_logger.hpp"
+#include "pam/pam_prompter.hpp"
+
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+
+#include <string>
+#include <syslog.h>
+
+#define OKEY_PAM_HOOK extern "C" __attribute__((visibility("default"))) int
+
+namespace okey::pam {
+
+namespace {
+
+// The store, key file and config of the module must belong to root.
+constexpr unsigned trusted_owner = 0;
+constexpr std::size_t max_login_length = 256;
+
+std::string item_text(pam_handle_t* pamh, int item) {
+    const void* value = nullptr;
+    if (pam_get_item(pamh, item, &value) != PAM_SUCCESS || value == nullptr) return {};
+    return static_cast<const char*>(value);
+}
+
+int authenticate(pam_handle_t* pamh, int flags, int argc, const char** argv) {
+    PamLogger logger(pamh);
+    Result<Config> config = read_module_arguments(argc, argv, trusted_owner);
+    if (!config) {
+        pam_syslog(pamh, LOG_ERR, "refusing every login: %s", config.error().message.c_str());
+        return PAM_SERVICE_ERR;
+    }
+    logger.set_debug(config->debug);
+
+    const char* user = nullptr;
+    const int got_user = pam_get_user(pamh, &user, nullptr);
+    if (got_user == PAM_CONV_AGAIN) return PAM_INCOMPLETE;
+    if (got_user != PAM_SUCCESS) {
+        pam_syslog(pamh, LOG_ERR, "cannot read the login: %s", pam_strerror(pamh, got_user));
+        return got_user;
+    }
+    if (user == nullptr || *user == '\0' || std::string_view(user).size() > max_login_length) {
+        pam_syslog(pamh, LOG_NOTICE, "refused: empty or overlong login");
+        return PAM_AUTH_ERR;
+    }
+
+    LoginContext context;
+    context.login = user;
+    context.service = item_text(pamh, PAM_SERVICE);
+    context.remote_host = item_text(pamh, PAM_RHOST);
+    if (config->use_first_pass || config->try_first_pass) {
+        // Read only: the module never sets PAM_AUTHTOK to a passcode.
+        const void* token = nullptr;
+        if (pam_get_item(pamh, PAM_AUTHTOK, &token) == PAM_SUCCESS && token != nullptr)
+            context.first_pass.emplace(static_cast<const char*>(token));
+    }
+
+    PamPrompter prompter(pamh, (flags & PAM_SILENT) != 0);
+    const SystemClock clock;
+    const LoginResult result = run_login(*config, context, prompter, clock, logger, trusted_owner);
+    const int code = pam_code(result.outcome);
+    if (config->debug)
+        pam_syslog(pamh, LOG_DEBUG, "login %s: %s (%s)", context.login.c_str(),
+                   pam_strerror(pamh, code), result.reason.c_str());
+    return code;
+}
+
+}  // namespace
+
+}  // namespace okey::pam
+
+OKEY_PAM_HOOK pam_sm_authenticate(pam_handle_t* pamh, int flags, int argc, const char** argv) {
+    try {
+        return okey::pam::authenticate(pamh, flags, argc, argv);
+    } catch (...) {
+        pam_syslog(pamh, LOG_CRIT, "internal error: login refused");
+        return PAM_SERVICE_ERR;
+    }
+}
+
+// okey grants no credentials of its own; succeeding keeps stacks with
+// `auth [success=…]` lines and pam_setcred() callers working.
+OKEY_PAM_HOOK pam_sm_setcred(pam_handle_t*, int, int, const char**) { return PAM_SUCCESS; }
