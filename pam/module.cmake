@@ -16,3 +16,8 @@ target_link_options(pam_okey PRIVATE
 set_property(TARGET pam_okey APPEND PROPERTY LINK_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/pam_okey.map)
 
 install(TARGETS pam_okey LIBRARY DESTINATION ${OKEY_PAM_MODULE_DIR} COMPONENT pam)
+
+# The login program of scripts/demo (not installed): libpam + a terminal
+# conversation + a demo key's display.
+add_executable(okey-demo-login demo/demo_login.cpp)
+target_link_libraries(okey-demo-login PRIVATE okey-otp ${OKEY_PAM_LIBRARY})

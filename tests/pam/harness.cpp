@@ -202,8 +202,9 @@ std::string code_at(const std::string& secret_base32, std::int64_t step_offset) 
 
 // ---- store ----
 
-StoreFixture::StoreFixture(const std::string& dir)
+StoreFixture::StoreFixture(const std::string& dir, bool create)
     : store_path(dir + "/store/okey.db"), key_path(dir + "/seed.key") {
+    if (!create) return;
     StoreOptions options;
     options.path = store_path;
     options.key_file = key_path;
@@ -250,7 +251,8 @@ void StoreFixture::assign(const std::string& serial, const std::string& login) {
 
 KeyFixture StoreFixture::ready_login(const std::string& login, const std::string& pin,
                                      const std::string& expires) {
-    const KeyFixture key = add_key("OK" + std::to_string(100000 + ++serial_counter_), expires);
+    // Serials unique across runs of the fixture program on one store.
+    const KeyFixture key = add_key("OK" + std::to_string(100000 + ++serial_counter_) + "-" + login, expires);
     assign(key.serial, login);
     const otp::Argon2Params params{64, 1, 1};
     std::string hash = [&] {

@@ -121,7 +121,8 @@ std::uint64_t step_now();
 // with cheap Argon2 parameters and `extra` appended.
 class StoreFixture {
 public:
-    explicit StoreFixture(const std::string& dir);
+    // create: initialise a new store; otherwise use the one already in dir.
+    explicit StoreFixture(const std::string& dir, bool create = true);
     std::string config_text(const std::string& extra = "") const;
     Store open() const;
     // A new key in stock with a fresh secret; returns serial and secret.

@@ -24,7 +24,7 @@ using namespace okey::test;
 #define OKEY_TEST_EN_CODE_ONLY "Code shown on your OTP key: "
 #define OKEY_TEST_EN_NEW_PIN "Enter your new PIN (4 to 6 digits): "
 #define OKEY_TEST_EN_CONFIRM_PIN "Confirm your new PIN: "
-#define OKEY_TEST_EN_NEW_PIN_PASSCODE "Wait for your key's code to change, then enter your passcode (PIN + code): "
+#define OKEY_TEST_EN_NEW_PIN_PASSCODE "Wait for the code on your key to change, then enter your passcode (PIN + code): "
 
 namespace {
 

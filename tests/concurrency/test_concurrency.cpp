@@ -1,0 +1,139 @@
+// tests/concurrency/test_concurrency.cpp — 20 processes released at the same
+// instant, each running pam_start + pam_authenticate through pam_wrapper
+// against one store: the same passcode succeeds exactly once; 20 wrong
+// passcodes lock the login and no correct passcode gets in until the lock
+// ends; 20 different logins all succeed (no spurious failure under contention).
+#include "tests/pam/harness.hpp"
+
+#include <security/pam_appl.h>
+
+#include <cstdarg>
+#include <cstddef>
+#include <csetjmp>
+#include <ctime>
+#include <functional>
+#include <memory>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+extern "C" {
+#include <cmocka.h>
+}
+
+using namespace okey;
+using namespace okey::test;
+
+namespace {
+
+constexpr int processes = 20;
+const std::string pin = "2580";
+
+struct World {
+    TempDir dir;
+    StoreFixture store{dir.path()};
+    Services services{dir / "services"};
+};
+World* world = nullptr;
+
+// Fork `processes` children that block on a pipe until all exist, then run
+// `login(i)` at once; returns each child's PAM code.
+std::vector<int> all_at_once(const std::function<int(int)>& login) {
+    int gate[2];
+    assert_int_equal(pipe(gate), 0);
+    std::vector<pid_t> children;
+    for (int i = 0; i < processes; ++i) {
+        const pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            close(gate[1]);
+            char byte;
+            while (read(gate[0], &byte, 1) > 0) {
+            }
+            const int rc = login(i);
+            _exit(rc & 0x7f);  // skip atexit/destructors shared with the parent
+        }
+        children.push_back(pid);
+    }
+    close(gate[0]);
+    close(gate[1]);  // EOF: everyone goes
+    std::vector<int> codes;
+    for (pid_t pid : children) {
+        int status = 0;
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status));
+        codes.push_back(WEXITSTATUS(status));
+    }
+    return codes;
+}
+
+int count(const std::vector<int>& codes, int code) {
+    int n = 0;
+    for (int c : codes) n += c == code;
+    return n;
+}
+
+void same_passcode_succeeds_once(void**) {
+    const KeyFixture key = world->store.ready_login("same", pin);
+    const std::string passcode = pin + code_at(key.secret_base32, 0);
+    const auto codes = all_at_once([&](int) {
+        Conversation c{{passcode}};
+        return authenticate("okey", "same", c);
+    });
+    assert_int_equal(count(codes, PAM_SUCCESS), 1);
+    assert_int_equal(count(codes, PAM_AUTH_ERR), processes - 1);
+}
+
+void parallel_guesses_lock_the_login(void**) {
+    const KeyFixture key = world->store.ready_login("guessed", pin);
+    const auto codes = all_at_once([&](int i) {
+        Conversation c{{std::to_string(1000 + i) + code_at(key.secret_base32, 0)}};
+        return authenticate("okey", "guessed", c);
+    });
+    assert_int_equal(count(codes, PAM_AUTH_ERR), processes);
+    const UserRecord user = world->store.user("guessed");
+    assert_int_equal(user.failures, 5);
+    assert_true(user.locked_until > static_cast<std::int64_t>(std::time(nullptr)));
+
+    // Locked: a correct passcode does not get in.
+    Conversation locked{{pin + code_at(key.secret_base32, 0)}};
+    assert_int_equal(authenticate("okey", "guessed", locked), PAM_MAXTRIES);
+
+    // Once the lock ends, a fresh code does.
+    while (static_cast<std::int64_t>(std::time(nullptr)) <= world->store.user("guessed").locked_until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    Conversation after{{pin + code_at(key.secret_base32, 1)}};
+    assert_int_equal(authenticate("okey", "guessed", after), PAM_SUCCESS);
+}
+
+void different_logins_all_succeed(void**) {
+    std::vector<KeyFixture> keys;
+    for (int i = 0; i < processes; ++i)
+        keys.push_back(world->store.ready_login("crowd" + std::to_string(i), pin));
+    const auto codes = all_at_once([&](int i) {
+        Conversation c{{pin + code_at(keys[static_cast<std::size_t>(i)].secret_base32, 0)}};
+        return authenticate("okey", "crowd" + std::to_string(i), c);
+    });
+    assert_int_equal(count(codes, PAM_SUCCESS), processes);
+}
+
+}  // namespace
+
+int main() {
+    auto owned = std::make_unique<World>();
+    world = owned.get();
+    write_file(world->dir / "okey.conf",
+               world->store.config_text("lockout: { max_failures = 5; lock_seconds = 2; };\n"), 0644);
+    world->services.add_okey("okey", "config=" + (world->dir / "okey.conf"));
+    world->services.activate();
+    // pam_wrapper copies the service folder at a process's first pam_start:
+    // do it once here, so the children do not all copy it at the same time.
+    Conversation warm_up;
+    (void)authenticate("other", "nobody", warm_up);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(same_passcode_succeeds_once),
+        cmocka_unit_test(parallel_guesses_lock_the_login),
+        cmocka_unit_test(different_logins_all_succeed),
+    };
+    return cmocka_run_group_tests(tests, nullptr, nullptr);
+}
