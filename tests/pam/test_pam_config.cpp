@@ -4,6 +4,8 @@
 // with a log line naming the file and the key, pam_setcred succeeds.
 #include "tests/pam/harness.hpp"
 
+#include "engine/config.hpp"
+
 #include <security/pam_appl.h>
 
 #include <cstdarg>
@@ -73,7 +75,8 @@ void english_new_pin_mode_prompts(void**) {
     assert_int_equal(authenticate("okey-en", "en-newpin", conversation), PAM_SUCCESS);
     const auto prompts = conversation.prompts();
     assert_int_equal(prompts.size(), 4);
-    assert_string_equal(prompts[0].c_str(), OKEY_TEST_EN_CODE_ONLY);
+    const okey::Texts english = okey::default_texts(okey::Language::en, 4, 6);
+    assert_string_equal(prompts[0].c_str(), (english.new_pin_intro + " " + OKEY_TEST_EN_CODE_ONLY).c_str());
     assert_string_equal(prompts[1].c_str(), OKEY_TEST_EN_NEW_PIN);
     assert_string_equal(prompts[2].c_str(), OKEY_TEST_EN_CONFIRM_PIN);
     assert_string_equal(prompts[3].c_str(), OKEY_TEST_EN_NEW_PIN_PASSCODE);

@@ -35,6 +35,10 @@ const std::string next_code_prompt =
     "Attendez que le code de votre clé change, puis saisissez le code suivant : ";
 
 const Texts french = default_texts(Language::fr, 4, 6);
+// sshd shows an information message only with the next prompt: the reason
+// for a code-only question is part of that question.
+const std::string new_pin_first_prompt = french.new_pin_intro + " " + code_only_prompt;
+const std::string drifted_prompt = french.next_code_reason + " " + next_code_prompt;
 
 struct World {
     TempDir dir;
@@ -99,12 +103,13 @@ void wrong_passcode_is_refused_without_saying_which_part(void**) {
 
 void malformed_passcodes_are_refused(void**) {
     const KeyFixture key = world->store.ready_login("carol", pin);
+    // Four: each counts as a failure, and the fifth would lock the login.
     for (const std::string& bad :
-         {std::string(""), std::string("abc"), std::string(200, '7'), pin + "12345x",
-          std::string("25801234567890123")}) {
+         {std::string("abc"), std::string(200, '7'), pin + "12345x", std::string("25801234567890123")}) {
         Conversation c{{bad}};
         assert_int_equal(authenticate("okey", "carol", c), PAM_AUTH_ERR);
     }
+    assert_int_equal(world->store.user("carol").failures, 4);
     Conversation good{{passcode(key)}};
     assert_int_equal(authenticate("okey", "carol", good), PAM_SUCCESS);
 }
@@ -152,9 +157,9 @@ void new_pin_mode(void**) {
     world->store.assign(key.serial, "gina");
     Conversation c{{code_at(key.secret_base32, 0), "3691", "3691", "3691" + code_at(key.secret_base32, 1)}};
     assert_int_equal(authenticate("okey", "gina", c), PAM_SUCCESS);
-    assert_true((c.prompts() == std::vector<std::string>{code_only_prompt, new_pin_prompt,
+    assert_true((c.prompts() == std::vector<std::string>{new_pin_first_prompt, new_pin_prompt,
                                                           confirm_pin_prompt, new_pin_passcode_prompt}));
-    assert_true(has_text(c, french.new_pin_intro));
+    assert_true(has_text(c, french.pin_saved));
     const UserRecord user = world->store.user("gina");
     assert_int_equal(static_cast<int>(user.pin_state), static_cast<int>(PinState::set));
     assert_int_equal(otp::verify_pin(user.pin_hash, "3691"), OKEY_OTP_OK);
@@ -165,9 +170,9 @@ void new_pin_mode_mismatch_then_policy_then_ok(void**) {
     const KeyFixture key = world->store.add_key("NEWPIN2");
     world->store.assign(key.serial, "hugo");
     Conversation c;
-    c.by_prompt[code_only_prompt] = {code_at(key.secret_base32, 0)};
+    c.by_prompt[new_pin_first_prompt] = {code_at(key.secret_base32, 0)};
     c.by_prompt[new_pin_prompt] = {"4826", "12", "4826"};
-    c.by_prompt[confirm_pin_prompt] = {"4827", "12", "4826"};
+    c.by_prompt[confirm_pin_prompt] = {"4827", "4826"};
     c.by_prompt[new_pin_passcode_prompt] = {"4826" + code_at(key.secret_base32, 1)};
     assert_int_equal(authenticate("okey", "hugo", c), PAM_SUCCESS);
     assert_true(has_text(c, french.pin_mismatch));
@@ -179,9 +184,9 @@ void new_pin_mode_trivial_pin_refused(void**) {
     const KeyFixture key = world->store.add_key("NEWPIN3");
     world->store.assign(key.serial, "ines");
     Conversation c;
-    c.by_prompt[code_only_prompt] = {code_at(key.secret_base32, 0)};
+    c.by_prompt[new_pin_first_prompt] = {code_at(key.secret_base32, 0)};
     c.by_prompt[new_pin_prompt] = {"1234", "5802"};
-    c.by_prompt[confirm_pin_prompt] = {"1234", "5802"};
+    c.by_prompt[confirm_pin_prompt] = {"5802"};
     c.by_prompt[new_pin_passcode_prompt] = {"5802" + code_at(key.secret_base32, 1)};
     assert_int_equal(authenticate("okey", "ines", c), PAM_SUCCESS);
     assert_true(has_text(c, french.pin_trivial));
@@ -192,7 +197,7 @@ void new_pin_mode_gives_up_after_three_tries(void**) {
     const KeyFixture key = world->store.add_key("NEWPIN4");
     world->store.assign(key.serial, "jules");
     Conversation c;
-    c.by_prompt[code_only_prompt] = {code_at(key.secret_base32, 0)};
+    c.by_prompt[new_pin_first_prompt] = {code_at(key.secret_base32, 0)};
     c.by_prompt[new_pin_prompt] = {"4826", "4826", "4826", "4826"};
     c.by_prompt[confirm_pin_prompt] = {"1", "2", "3", "4826"};
     c.by_prompt[new_pin_passcode_prompt] = {"4826" + code_at(key.secret_base32, 1)};
@@ -220,7 +225,7 @@ void new_pin_mode_wrong_first_code(void**) {
     std::string wrong = code_at(key.secret_base32, 0) == "111111" ? "222222" : "111111";
     Conversation c{{wrong, "3691", "3691", "3691" + code_at(key.secret_base32, 1)}};
     assert_int_equal(authenticate("okey", "lea", c), PAM_AUTH_ERR);
-    assert_true(c.prompts() == std::vector<std::string>{code_only_prompt});
+    assert_true(c.prompts() == std::vector<std::string>{new_pin_first_prompt});
 }
 
 // ---- next-code mode ----
@@ -229,7 +234,7 @@ void next_code_mode_on_drift(void**) {
     const KeyFixture key = world->store.ready_login("marc", pin);
     Conversation c{{passcode(key, 4), code_at(key.secret_base32, 5)}};
     assert_int_equal(authenticate("okey", "marc", c), PAM_SUCCESS);
-    assert_true((c.prompts() == std::vector<std::string>{passcode_prompt, next_code_prompt}));
+    assert_true((c.prompts() == std::vector<std::string>{passcode_prompt, drifted_prompt}));
     const TokenRecord token = world->store.token(key.serial);
     assert_true(token.drift >= 4 && token.drift <= 6);
     assert_true(near_now(*token.last_step, 5));

@@ -1,0 +1,270 @@
+// bench/login/bench_login.cpp — successful logins per second through the real
+// PAM stack (libpam via pam_wrapper, one pam_start … pam_end per login), for
+// pam_okey.so and Debian's pam_oath given the same users (PIN + TOTP code),
+// at 1k, 10k and 100k users, in the same run: okey with Argon2id at its
+// minimum cost (pam_oath compares plaintext PINs) and at the default cost,
+// then 2 concurrent login streams counting spurious failures (every passcode
+// typed is correct, so any refusal is spurious). Prints a table and ratios.
+// Run it with bench/login/run-bench.sh.
+#include "tests/pam/harness.hpp"
+
+#include <security/pam_appl.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <sys/wait.h>
+#include <unistd.h>
+
+using namespace okey;
+using namespace okey::test;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+const std::string pin = "2580";
+constexpr std::size_t max_default_cost_logins = 40;
+
+double seconds_since(Clock::time_point start) {
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// A distinct, reproducible 20-byte secret per user.
+otp::SecretBytes user_secret(std::size_t i) {
+    otp::SecretBytes secret(20);
+    std::uint64_t x = (i + 1) * 0x9E3779B97F4A7C15ull;
+    for (auto& byte : secret) {
+        x ^= x >> 29;
+        x *= 0xBF58476D1CE4E5B9ull;
+        byte = static_cast<std::uint8_t>(x >> 56);
+    }
+    return secret;
+}
+
+std::string user_name(std::size_t i) { return "u" + std::to_string(i); }
+
+std::string code_now(std::size_t i) {
+    auto key = otp::Key::make(user_secret(i), OKEY_OTP_SHA1, 6, 30);
+    auto code = key->totp(static_cast<std::int64_t>(std::time(nullptr)));
+    return std::string(code->view());
+}
+
+struct Run {
+    std::size_t ok = 0;
+    std::size_t failed = 0;
+    double seconds = 0;
+    double rate() const { return seconds > 0 ? static_cast<double>(ok) / seconds : 0; }
+};
+
+// Logins of users[first, last) one after the other, for about `budget` seconds.
+Run logins(const std::string& service, std::size_t first, std::size_t last, double budget) {
+    Run run;
+    const auto start = Clock::now();
+    for (std::size_t i = first; i < last; ++i) {
+        Conversation c{{pin + code_now(i)}};
+        (authenticate(service, user_name(i), c) == PAM_SUCCESS ? run.ok : run.failed) += 1;
+        if (run.ok + run.failed >= 5 && seconds_since(start) > budget) break;
+    }
+    run.seconds = seconds_since(start);
+    return run;
+}
+
+// Two processes logging in at the same time, on disjoint users.
+Run two_streams(const std::string& service, std::size_t first, std::size_t last, double budget) {
+    const std::size_t middle = first + (last - first) / 2;
+    int gate[2], results[2];
+    if (pipe(gate) != 0 || pipe(results) != 0) die("pipe");
+    pid_t children[2];
+    for (int s = 0; s < 2; ++s) {
+        children[s] = fork();
+        if (children[s] < 0) die("fork");
+        if (children[s] == 0) {
+            close(gate[1]);
+            char byte;
+            while (read(gate[0], &byte, 1) > 0) {
+            }
+            const Run run = s == 0 ? logins(service, first, middle, budget)
+                                   : logins(service, middle, last, budget);
+            const std::size_t counts[2] = {run.ok, run.failed};
+            if (write(results[1], counts, sizeof counts) != sizeof counts) _exit(1);
+            _exit(0);
+        }
+    }
+    close(gate[0]);
+    close(results[1]);
+    const auto start = Clock::now();
+    close(gate[1]);
+    Run total;
+    for (int s = 0; s < 2; ++s) {
+        std::size_t counts[2] = {0, 0};
+        if (read(results[0], counts, sizeof counts) != sizeof counts) die("stream result");
+        total.ok += counts[0];
+        total.failed += counts[1];
+    }
+    total.seconds = seconds_since(start);
+    for (pid_t child : children) waitpid(child, nullptr, 0);
+    close(results[0]);
+    return total;
+}
+
+std::string pin_hash(const otp::Argon2Params& params) {
+    auto hash = otp::hash_pin(params, pin);
+    if (!hash) die("hash PIN");
+    return hash.value();
+}
+
+// N users, each with an assigned key and the PIN set; users in
+// [default_first, default_last) carry a hash made at the default cost.
+void make_store(const StoreFixture& fixture, std::size_t users, std::size_t default_first,
+                std::size_t default_last) {
+    Store store = fixture.open();
+    const std::string cheap = pin_hash({8, 1, 1});
+    const std::string costly = pin_hash({19456, 2, 1});
+    std::vector<Store::NewToken> tokens;
+    tokens.reserve(users);
+    for (std::size_t i = 0; i < users; ++i) {
+        Store::NewToken token;
+        token.spec.serial = "B" + std::to_string(i);
+        token.secret = user_secret(i);
+        tokens.push_back(std::move(token));
+    }
+    must(store.add_tokens(tokens, act_now()), "add keys");
+    const auto step = static_cast<std::uint64_t>(std::time(nullptr)) / 30;
+    for (std::size_t i = 0; i < users; ++i) {
+        must(store.assign("B" + std::to_string(i), user_name(i), act_now()), "assign");
+        StepAcceptance acceptance;
+        acceptance.login = user_name(i);
+        acceptance.serial = "B" + std::to_string(i);
+        acceptance.step = step - 100;
+        acceptance.now = static_cast<std::int64_t>(std::time(nullptr));
+        acceptance.login_succeeded = true;
+        acceptance.new_pin_hash = i >= default_first && i < default_last ? costly : cheap;
+        if (must(store.accept_step(acceptance), "set PIN") != StepVerdict::accepted) die("set PIN");
+    }
+}
+
+void make_usersfile(const std::string& path, std::size_t users) {
+    std::ofstream out(path);
+    for (std::size_t i = 0; i < users; ++i) {
+        auto hex = otp::hex_encode(user_secret(i));
+        out << "HOTP/T30/6 " << user_name(i) << " " << pin << " " << hex.value() << "\n";
+    }
+    out.close();
+    std::filesystem::permissions(path, std::filesystem::perms::owner_read |
+                                           std::filesystem::perms::owner_write);
+}
+
+std::string fixed(double value, int decimals = 1) {
+    std::ostringstream text;
+    text << std::fixed << std::setprecision(decimals) << value;
+    return text.str();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::size_t> sizes = {1000, 10000, 100000};
+    double budget = 2.0;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--users" && i + 1 < argc) {
+            sizes.clear();
+            std::stringstream list(argv[++i]);
+            for (std::string n; std::getline(list, n, ',');) sizes.push_back(std::stoul(n));
+        } else if (a == "--seconds" && i + 1 < argc) {
+            budget = std::stod(argv[++i]);
+        } else {
+            std::cerr << "usage: okey-bench-login [--users 1000,10000,100000] [--seconds S]\n";
+            return 2;
+        }
+    }
+
+    TempDir dir;
+    Services services(dir / "services");
+    for (std::size_t n : sizes) {
+        const std::string base = dir / std::to_string(n);
+        std::filesystem::create_directory(base);
+        const std::string store = base + "/store/okey.db";
+        const std::string conf = "store = \"" + store + "\";\nkey_file = \"" + base + "/seed.key\";\n";
+        write_file(base + "/min.conf",
+                   conf + "pin: { argon2: { memory_kib = 8; iterations = 1; parallelism = 1; }; };\n", 0644);
+        write_file(base + "/default.conf", conf, 0644);
+        services.add_okey("okey-min-" + std::to_string(n), "config=" + base + "/min.conf");
+        services.add_okey("okey-default-" + std::to_string(n), "config=" + base + "/default.conf");
+        services.add_raw("oath-" + std::to_string(n),
+                         "auth required /lib/x86_64-linux-gnu/security/pam_oath.so usersfile=" + base +
+                             "/users.oath window=1 digits=6\n"
+                             "account required /lib/x86_64-linux-gnu/security/pam_permit.so\n");
+    }
+    services.activate();
+
+    struct Row {
+        std::size_t users;
+        Run okey_min, okey_default, oath, okey_two, oath_two;
+    };
+    std::vector<Row> rows;
+    for (std::size_t n : sizes) {
+        const std::string base = dir / std::to_string(n);
+        const std::string suffix = std::to_string(n);
+        // Users: [0, n/4) one stream; [n/4, n/4 + 40) default cost; [n/2, n) two streams.
+        const std::size_t quarter = n / 4;
+        const std::size_t default_last = std::min(quarter + max_default_cost_logins, n / 2);
+        std::cerr << "setting up " << n << " users …" << std::flush;
+        const auto start = Clock::now();
+        StoreFixture fixture(base);
+        make_store(fixture, n, quarter, default_last);
+        make_usersfile(base + "/users.oath", n);
+        std::cerr << " " << fixed(seconds_since(start)) << " s\n";
+
+        Row row{n, {}, {}, {}, {}, {}};
+        row.okey_min = logins("okey-min-" + suffix, 0, quarter, budget);
+        row.okey_default = logins("okey-default-" + suffix, quarter, default_last, budget);
+        row.oath = logins("oath-" + suffix, 0, quarter, budget);
+        row.okey_two = two_streams("okey-min-" + suffix, n / 2, n, budget);
+        row.oath_two = two_streams("oath-" + suffix, n / 2, n, budget);
+        rows.push_back(row);
+        std::filesystem::remove_all(base);
+    }
+
+    std::cout << "\nSuccessful logins per second through libpam (pam_wrapper), one pam_start per login,\n"
+                 "pam_okey.so and pam_oath with the same users, same run. PIN + 6-digit TOTP code.\n\n";
+    std::cout << std::left << std::setw(8) << "users" << std::right << std::setw(14) << "okey argon2"
+              << std::setw(14) << "okey argon2" << std::setw(12) << "pam_oath" << std::setw(14)
+              << "okey-min /" << std::setw(14) << "okey-default /" << "\n";
+    std::cout << std::left << std::setw(8) << "" << std::right << std::setw(14) << "min cost"
+              << std::setw(14) << "default" << std::setw(12) << "" << std::setw(14) << "pam_oath"
+              << std::setw(14) << "pam_oath" << "\n";
+    for (const Row& r : rows) {
+        const double oath = r.oath.rate();
+        std::cout << std::left << std::setw(8) << r.users << std::right << std::setw(14)
+                  << fixed(r.okey_min.rate()) << std::setw(14) << fixed(r.okey_default.rate())
+                  << std::setw(12) << fixed(oath) << std::setw(13)
+                  << (oath > 0 ? fixed(r.okey_min.rate() / oath) : "-") << "x" << std::setw(13)
+                  << (oath > 0 ? fixed(r.okey_default.rate() / oath, 2) : "-") << "x\n";
+    }
+    std::cout << "\nTwo concurrent login streams (logins/s in all; refusals of correct passcodes):\n";
+    std::cout << std::left << std::setw(8) << "users" << std::right << std::setw(14) << "okey min"
+              << std::setw(12) << "spurious" << std::setw(14) << "pam_oath" << std::setw(12) << "spurious"
+              << "\n";
+    for (const Row& r : rows) {
+        std::cout << std::left << std::setw(8) << r.users << std::right << std::setw(14)
+                  << fixed(r.okey_two.rate()) << std::setw(12)
+                  << (std::to_string(r.okey_two.failed) + "/" + std::to_string(r.okey_two.ok + r.okey_two.failed))
+                  << std::setw(14) << fixed(r.oath_two.rate()) << std::setw(12)
+                  << (std::to_string(r.oath_two.failed) + "/" + std::to_string(r.oath_two.ok + r.oath_two.failed))
+                  << "\n";
+    }
+    bool refusals = false;
+    for (const Row& r : rows)
+        refusals = refusals || r.okey_min.failed || r.okey_default.failed || r.okey_two.failed;
+    if (refusals) std::cout << "\nokey refused correct passcodes: see the spurious columns above.\n";
+    return 0;
+}
