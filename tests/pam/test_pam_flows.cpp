@@ -349,10 +349,19 @@ void unknown_login_deny_same_prompts(void**) {
     assert_true(notices(c) == notices(known));
 }
 
+// PAM_IGNORE leaves the decision to the rest of the stack: here a
+// pam_permit.so line after `[success=done ignore=ignore default=die]`.
 void unknown_login_ignore(void**) {
     Conversation c{{"2580123456"}};
-    assert_int_equal(authenticate("okey-ignore", "nobody", c), PAM_IGNORE);
+    assert_int_equal(authenticate("okey-ignore", "nobody", c), PAM_SUCCESS);
+    assert_true(c.prompts().empty());
+    // The same stack with unknown_user=deny refuses.
+    Conversation denied{{"2580123456"}};
+    assert_int_equal(authenticate("okey-deny-stacked", "nobody", denied), PAM_AUTH_ERR);
+    // Known logins are still checked.
     const KeyFixture key = world->store.ready_login("walt", pin);
+    Conversation wrong{{"9999" + code_at(key.secret_base32, 0)}};
+    assert_int_equal(authenticate("okey-ignore", "walt", wrong), PAM_AUTH_ERR);
     Conversation known{{passcode(key)}};
     assert_int_equal(authenticate("okey-ignore", "walt", known), PAM_SUCCESS);
 }
@@ -404,7 +413,12 @@ int main() {
     Services& s = world->services;
     s.add_okey("okey", ok);
     s.add_okey("okey-shortlock", conf("shortlock.conf", "lockout: { max_failures = 2; lock_seconds = 1; };\n"));
-    s.add_okey("okey-ignore", ok + " unknown_user=ignore");
+    const auto stacked = [&](const std::string& arguments) {
+        return "auth [success=done ignore=ignore default=die] " + module_path() + " " + arguments +
+               "\nauth required /lib/x86_64-linux-gnu/security/pam_permit.so\n";
+    };
+    s.add_raw("okey-ignore", stacked(ok + " unknown_user=ignore"));
+    s.add_raw("okey-deny-stacked", stacked(ok + " unknown_user=deny"));
     const std::string set_items = "auth required " + pam_set_items_path();
     s.add_okey("okey-use-first", ok + " use_first_pass", {set_items});
     s.add_okey("okey-try-first", ok + " try_first_pass", {set_items});
