@@ -192,12 +192,16 @@ otp::Key key_from(const std::string& secret_base32) {
 
 std::uint64_t step_now() { return static_cast<std::uint64_t>(std::time(nullptr)) / 30; }
 
-std::string code_at(const std::string& secret_base32, std::int64_t step_offset) {
+std::string code_at_step(const std::string& secret_base32, std::uint64_t step) {
     const otp::Key key = key_from(secret_base32);
-    const auto step = static_cast<std::int64_t>(step_now()) + step_offset;
-    auto code = key.hotp(static_cast<std::uint64_t>(step));
+    auto code = key.hotp(step);
     if (!code) die("cannot compute code");
     return std::string(code->view());
+}
+
+std::string code_at(const std::string& secret_base32, std::int64_t step_offset) {
+    const auto step = static_cast<std::int64_t>(step_now()) + step_offset;
+    return code_at_step(secret_base32, static_cast<std::uint64_t>(step));
 }
 
 // ---- store ----

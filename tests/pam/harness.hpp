@@ -116,6 +116,8 @@ struct KeyFixture {
 // A key's code at `step_offset` steps from now (30 s, SHA1, 6 digits).
 std::string code_at(const std::string& secret_base32, std::int64_t step_offset);
 std::uint64_t step_now();
+// A key's code at exactly `step`.
+std::string code_at_step(const std::string& secret_base32, std::uint64_t step);
 
 // Store at dir/okey.db with key file dir/seed.key; the config text for it
 // with cheap Argon2 parameters and `extra` appended.
