@@ -83,6 +83,7 @@ Run two_streams(const std::string& service, std::size_t first, std::size_t last,
     int gate[2], results[2];
     if (pipe(gate) != 0 || pipe(results) != 0) die("pipe");
     pid_t children[2];
+    std::fflush(nullptr);
     for (int s = 0; s < 2; ++s) {
         children[s] = fork();
         if (children[s] < 0) die("fork");
@@ -94,8 +95,8 @@ Run two_streams(const std::string& service, std::size_t first, std::size_t last,
             const Run run = s == 0 ? logins(service, first, middle, budget)
                                    : logins(service, middle, last, budget);
             const std::size_t counts[2] = {run.ok, run.failed};
-            if (write(results[1], counts, sizeof counts) != sizeof counts) _exit(1);
-            _exit(0);
+            // exit(), not _exit(): pam_wrapper removes this process's /tmp/pam.X.
+            std::exit(write(results[1], counts, sizeof counts) == sizeof counts ? 0 : 1);
         }
     }
     close(gate[0]);

@@ -27,7 +27,7 @@ pin=3691
 
 "$fixture" init "$work"
 "$fixture" newpin "$work" "$login" >"$work/demo-key.secret"
-mkdir "$work/services" "$work/pam-runtime"
+mkdir "$work/services"
 cat >"$work/services/okey-demo" <<PAM
 auth     required $module config=$work/okey.conf
 account  required /lib/x86_64-linux-gnu/security/pam_permit.so
@@ -39,7 +39,6 @@ chmod 0644 "$work/okey.conf" "$work/services/"*
 run_login() {
   env LD_PRELOAD="${OKEY_DEMO_PRELOAD:-/usr/lib/x86_64-linux-gnu/libpam_wrapper.so}" \
       PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$work/services" \
-      PAM_WRAPPER_RUNTIME_DIR="$work/pam-runtime" \
     "$login_program" --service okey-demo --login "$login" \
       --secret-file "$work/demo-key.secret" --pin "$pin" "${auto[@]}"
 }

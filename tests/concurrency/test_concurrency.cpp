@@ -10,6 +10,8 @@
 #include <cstdarg>
 #include <cstddef>
 #include <csetjmp>
+#include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <functional>
 #include <memory>
@@ -42,6 +44,7 @@ std::vector<int> all_at_once(const std::function<int(int)>& login) {
     int gate[2];
     assert_int_equal(pipe(gate), 0);
     std::vector<pid_t> children;
+    std::fflush(nullptr);  // nothing buffered gets printed twice
     for (int i = 0; i < processes; ++i) {
         const pid_t pid = fork();
         assert_true(pid >= 0);
@@ -50,8 +53,8 @@ std::vector<int> all_at_once(const std::function<int(int)>& login) {
             char byte;
             while (read(gate[0], &byte, 1) > 0) {
             }
-            const int rc = login(i);
-            _exit(rc & 0x7f);  // skip atexit/destructors shared with the parent
+            // exit(), not _exit(): pam_wrapper removes this process's /tmp/pam.X.
+            std::exit(login(i) & 0x7f);
         }
         children.push_back(pid);
     }

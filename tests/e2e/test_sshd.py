@@ -4,6 +4,7 @@ keyboard-interactive only, UsePAM yes) loads the built pam_okey.so; a real ssh
 client driven by pexpect logs in as root with a right passcode (a command
 runs), is refused with a wrong one, and completes new-PIN mode."""
 
+import glob
 import os
 import shutil
 import socket
@@ -77,10 +78,8 @@ StrictModes no
 MaxAuthTries 3
 LogLevel VERBOSE
 """)
-        os.makedirs(f"{d}/pam-runtime")
         env = dict(os.environ, LD_PRELOAD=PAM_WRAPPER, PAM_WRAPPER="1",
-                   PAM_WRAPPER_SERVICE_DIR=services,
-                   PAM_WRAPPER_RUNTIME_DIR=f"{d}/pam-runtime")
+                   PAM_WRAPPER_SERVICE_DIR=services)
         cls.log = f"{d}/sshd.log"
         cls.sshd = subprocess.Popen(["/usr/sbin/sshd", "-D", "-f", config, "-E", cls.log],
                                     env=env)
@@ -102,8 +101,23 @@ LogLevel VERBOSE
         except subprocess.TimeoutExpired:
             cls.sshd.kill()
             cls.sshd.wait()
+        cls.remove_pam_wrapper_copies()
         if os.environ.get("OKEY_KEEP_TMP") is None:
             shutil.rmtree(cls.dir, ignore_errors=True)
+
+    @classmethod
+    def remove_pam_wrapper_copies(cls):
+        """sshd's session processes leave pam_wrapper's /tmp/pam.X copies of
+        the service folder: remove those holding our sshd service file."""
+        with open(f"{cls.dir}/services/sshd") as f:
+            ours = f.read()
+        for name in glob.glob("/tmp/pam.?"):
+            try:
+                with open(f"{name}/sshd") as f:
+                    if f.read() == ours:
+                        shutil.rmtree(name, ignore_errors=True)
+            except OSError:
+                pass
 
     def setUp(self):
         # A fresh store for each test: the module opens it at every login.

@@ -1,8 +1,9 @@
 # tests/pam/pam_wrapper_env.cmake — the environment a test needs to load the
 # real libpam through pam_wrapper (TESTING.md): preload (libasan first under
-# OKEY_SANITIZE), PAM_WRAPPER=1, and a runtime folder inside the build tree so
-# the per-process /tmp/pam.X copies land where the build can clean them.
-# The service folder itself is written and named by each test program.
+# OKEY_SANITIZE) and PAM_WRAPPER=1. The service folder itself is written and
+# named by each test program. pam_wrapper copies it into a /tmp/pam.X folder per
+# process and removes that folder when the process exits normally (exit(), not
+# _exit()): forked children must exit() to clean up after themselves.
 set(OKEY_PAM_PRELOAD ${OKEY_PAM_WRAPPER_LIB})
 if(OKEY_SANITIZE)
   execute_process(COMMAND ${CMAKE_CXX_COMPILER} -print-file-name=libasan.so
@@ -10,12 +11,9 @@ if(OKEY_SANITIZE)
   get_filename_component(OKEY_LIBASAN "${OKEY_LIBASAN}" REALPATH)
   set(OKEY_PAM_PRELOAD "${OKEY_LIBASAN}:${OKEY_PAM_WRAPPER_LIB}")
 endif()
-set(OKEY_PAM_RUNTIME_DIR ${PROJECT_BINARY_DIR}/tests/pam-wrapper-runtime)
-file(MAKE_DIRECTORY ${OKEY_PAM_RUNTIME_DIR})
 set(OKEY_PAM_TEST_ENV
   "LD_PRELOAD=${OKEY_PAM_PRELOAD}"
-  "PAM_WRAPPER=1"
-  "PAM_WRAPPER_RUNTIME_DIR=${OKEY_PAM_RUNTIME_DIR}")
+  "PAM_WRAPPER=1")
 
 if(NOT TARGET PkgConfig::CMOCKA)
   pkg_check_modules(CMOCKA REQUIRED IMPORTED_TARGET GLOBAL cmocka)
