@@ -172,6 +172,7 @@ std::string fixed(double value, int decimals = 1) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    run_as_root(argc, argv);
     std::vector<std::size_t> sizes = {1000, 10000, 100000};
     double budget = 2.0;
     for (int i = 1; i < argc; ++i) {

@@ -122,7 +122,8 @@ void different_logins_all_succeed(void**) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+    run_as_root(argc, argv);
     auto owned = std::make_unique<World>();
     world = owned.get();
     write_file(world->dir / "okey.conf",

@@ -27,6 +27,16 @@ void die(const std::string& what) {
     std::abort();
 }
 
+void run_as_root(int argc, char** argv) {
+    if (geteuid() == 0) return;
+    std::vector<char*> command = {const_cast<char*>("unshare"), const_cast<char*>("--map-root-user"),
+                                  const_cast<char*>("--")};
+    for (int i = 0; i < argc; ++i) command.push_back(argv[i]);
+    command.push_back(nullptr);
+    execvp("unshare", command.data());
+    die("not root, and `unshare --map-root-user` failed: run as root or allow user namespaces");
+}
+
 Act act_now() { return Act{static_cast<std::int64_t>(std::time(nullptr)), "test"}; }
 
 namespace {

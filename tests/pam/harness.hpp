@@ -17,6 +17,12 @@
 
 namespace okey::test {
 
+// The module trusts only files owned by root. Run as another user, a test
+// program re-executes itself in a user namespace where it is root
+// (`unshare --map-root-user`), so the files it writes are owned by "root".
+// Call first in main().
+void run_as_root(int argc, char** argv);
+
 // A private folder under /tmp (0700), removed with everything in it.
 class TempDir {
 public:

@@ -32,6 +32,7 @@ std::string fresh_serial(const std::string& login) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    run_as_root(argc, argv);
     if (argc < 3) return usage();
     const std::string verb = argv[1];
     if (verb == "init" && (argc == 3 || argc == 4)) {

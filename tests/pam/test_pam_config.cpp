@@ -153,7 +153,8 @@ void setcred_succeeds(void**) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+    run_as_root(argc, argv);
     auto owned = std::make_unique<World>();
     world = owned.get();
     const std::string base = world->store.config_text();

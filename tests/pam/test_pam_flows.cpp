@@ -402,7 +402,8 @@ void try_first_pass(void**) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+    run_as_root(argc, argv);
     auto owned = std::make_unique<World>();
     world = owned.get();
     const auto conf = [&](const std::string& name, const std::string& extra) {
