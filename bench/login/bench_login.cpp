@@ -21,6 +21,7 @@
 #include <iostream>
 #include <map>
 #include <sstream>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -61,19 +62,35 @@ struct Run {
     std::size_t ok = 0;
     std::size_t failed = 0;
     double seconds = 0;
+    double cpu_seconds = 0;  // user + system time spent by the login processes
     double rate() const { return seconds > 0 ? static_cast<double>(ok) / seconds : 0; }
+    // Milliseconds of CPU per login: steadier than wall time on a busy machine.
+    double cpu_ms() const {
+        return ok + failed > 0 ? 1000 * cpu_seconds / static_cast<double>(ok + failed) : 0;
+    }
 };
+
+double cpu_seconds(int who) {
+    rusage usage{};
+    getrusage(who, &usage);
+    const auto seconds = [](const timeval& t) {
+        return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+    };
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
 
 // Logins of users[first, last) one after the other, for about `budget` seconds.
 Run logins(const std::string& service, std::size_t first, std::size_t last, double budget) {
     Run run;
     const auto start = Clock::now();
+    const double cpu_start = cpu_seconds(RUSAGE_SELF);
     for (std::size_t i = first; i < last; ++i) {
         Conversation c{{pin + code_now(i)}};
         (authenticate(service, user_name(i), c) == PAM_SUCCESS ? run.ok : run.failed) += 1;
         if (run.ok + run.failed >= 5 && seconds_since(start) > budget) break;
     }
     run.seconds = seconds_since(start);
+    run.cpu_seconds = cpu_seconds(RUSAGE_SELF) - cpu_start;
     return run;
 }
 
@@ -102,6 +119,7 @@ Run two_streams(const std::string& service, std::size_t first, std::size_t last,
     close(gate[0]);
     close(results[1]);
     const auto start = Clock::now();
+    const double cpu_start = cpu_seconds(RUSAGE_CHILDREN);
     close(gate[1]);
     Run total;
     for (int s = 0; s < 2; ++s) {
@@ -112,6 +130,7 @@ Run two_streams(const std::string& service, std::size_t first, std::size_t last,
     }
     total.seconds = seconds_since(start);
     for (pid_t child : children) waitpid(child, nullptr, 0);
+    total.cpu_seconds = cpu_seconds(RUSAGE_CHILDREN) - cpu_start;
     close(results[0]);
     return total;
 }
@@ -251,6 +270,17 @@ int main(int argc, char** argv) {
                   << std::setw(12) << fixed(oath) << std::setw(13)
                   << (oath > 0 ? fixed(r.okey_min.rate() / oath) : "-") << "x" << std::setw(13)
                   << (oath > 0 ? fixed(r.okey_default.rate() / oath, 2) : "-") << "x\n";
+    }
+    std::cout << "\nCPU milliseconds per login (user + system, steadier than wall time on a busy machine):\n";
+    std::cout << std::left << std::setw(8) << "users" << std::right << std::setw(14) << "okey min"
+              << std::setw(14) << "okey default" << std::setw(12) << "pam_oath" << std::setw(14)
+              << "pam_oath /" << "\n"
+              << std::left << std::setw(48) << "" << std::right << std::setw(14) << "okey min" << "\n";
+    for (const Row& r : rows) {
+        std::cout << std::left << std::setw(8) << r.users << std::right << std::setw(14)
+                  << fixed(r.okey_min.cpu_ms(), 2) << std::setw(14) << fixed(r.okey_default.cpu_ms(), 2)
+                  << std::setw(12) << fixed(r.oath.cpu_ms(), 2) << std::setw(13)
+                  << (r.okey_min.cpu_ms() > 0 ? fixed(r.oath.cpu_ms() / r.okey_min.cpu_ms()) : "-") << "x\n";
     }
     std::cout << "\nTwo concurrent login streams (logins/s in all; refusals of correct passcodes):\n";
     std::cout << std::left << std::setw(8) << "users" << std::right << std::setw(14) << "okey min"
