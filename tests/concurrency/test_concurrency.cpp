@@ -127,7 +127,7 @@ int main(int argc, char** argv) {
     auto owned = std::make_unique<World>();
     world = owned.get();
     write_file(world->dir / "okey.conf",
-               world->store.config_text("lockout: { max_failures = 5; lock_seconds = 2; };\n"), 0644);
+               world->store.config_text("lockout: { max_failures = 5; lock_seconds = 5; };\n"), 0644);
     world->services.add_okey("okey", "config=" + (world->dir / "okey.conf"));
     world->services.activate();
     // pam_wrapper copies the service folder at a process's first pam_start:

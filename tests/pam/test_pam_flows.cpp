@@ -283,9 +283,11 @@ void lockout_ends(void**) {
         Conversation c{{"9999" + code_at(key.secret_base32, 0)}};
         assert_int_equal(authenticate("okey-shortlock", "quinn", c), PAM_AUTH_ERR);
     }
+    // A lock long enough for a busy machine to try within it, then waited out.
     Conversation locked{{passcode(key)}};
     assert_int_equal(authenticate("okey-shortlock", "quinn", locked), PAM_MAXTRIES);
-    std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+    while (now() <= world->store.user("quinn").locked_until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
     Conversation c{{passcode(key, 1)}};
     assert_int_equal(authenticate("okey-shortlock", "quinn", c), PAM_SUCCESS);
     assert_int_equal(world->store.user("quinn").failures, 0);
@@ -413,7 +415,7 @@ int main(int argc, char** argv) {
     const std::string ok = conf("okey.conf", "");
     Services& s = world->services;
     s.add_okey("okey", ok);
-    s.add_okey("okey-shortlock", conf("shortlock.conf", "lockout: { max_failures = 2; lock_seconds = 1; };\n"));
+    s.add_okey("okey-shortlock", conf("shortlock.conf", "lockout: { max_failures = 2; lock_seconds = 4; };\n"));
     const auto stacked = [&](const std::string& arguments) {
         return "auth [success=done ignore=ignore default=die] " + module_path() + " " + arguments +
                "\nauth required /lib/x86_64-linux-gnu/security/pam_permit.so\n";
