@@ -116,8 +116,11 @@ Result<Store> Store::open(const StoreOptions& options) {
     }
     for (const char* suffix : {"-wal", "-shm"}) {
         std::string side = path + suffix;
+        // SQLite deletes these when the last connection closes: one that
+        // vanishes between exists() and the check is no refusal.
         if (exists(side))
-            if (auto file = check_trusted_path(side, FileRole::secret, owner); !file)
+            if (auto file = check_trusted_path(side, FileRole::secret, owner);
+                !file && file.error().code != Errc::not_found)
                 return file.error();
     }
     auto box = store::SecretBox::load(options.key_file, owner);
