@@ -12,7 +12,11 @@ add_library(pam_okey MODULE
 set_target_properties(pam_okey PROPERTIES PREFIX "" OUTPUT_NAME pam_okey)
 target_link_libraries(pam_okey PRIVATE okey-engine ${OKEY_PAM_LIBRARY})
 target_link_options(pam_okey PRIVATE
-  "-Wl,--version-script=${CMAKE_CURRENT_SOURCE_DIR}/pam_okey.map" -Wl,--no-undefined)
+  "-Wl,--version-script=${CMAKE_CURRENT_SOURCE_DIR}/pam_okey.map" -Wl,--no-undefined -Wl,-z,nodelete)
+# -z nodelete: once loaded, the module and its libraries (libcurl, OpenSSL…)
+# stay loaded after pam_end(): a process that authenticates again (gdm, a
+# screensaver) does not reload ~40 libraries each time, and libraries that do
+# not unload cleanly are never unloaded.
 set_property(TARGET pam_okey APPEND PROPERTY LINK_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/pam_okey.map)
 
 install(TARGETS pam_okey LIBRARY DESTINATION ${OKEY_PAM_MODULE_DIR} COMPONENT pam)
