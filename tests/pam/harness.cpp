@@ -71,9 +71,9 @@ extern "C" int record_and_answer(int count, const struct pam_message** messages,
 
 }  // namespace
 
-TempDir::TempDir() {
-    char name[] = "/tmp/okey-test.XXXXXX";
-    if (mkdtemp(name) == nullptr) die("mkdtemp failed");
+TempDir::TempDir(const std::string& base) {
+    std::string name = base + "/okey-test.XXXXXX";
+    if (mkdtemp(name.data()) == nullptr) die("mkdtemp failed under " + base);
     path_ = name;
 }
 

@@ -26,7 +26,8 @@ void run_as_root(int argc, char** argv);
 // A private folder under /tmp (0700), removed with everything in it.
 class TempDir {
 public:
-    TempDir();
+    // Under `base` (default /tmp).
+    explicit TempDir(const std::string& base = "/tmp");
     ~TempDir();
     TempDir(const TempDir&) = delete;
     TempDir& operator=(const TempDir&) = delete;
