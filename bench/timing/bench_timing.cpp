@@ -1,0 +1,132 @@
+// bench/timing/bench_timing.cpp — the time a refusal takes, through the real
+// PAM stack (libpam via pam_wrapper, pam_start … pam_end per login), for an
+// unknown login (unknown_user = "deny": prompted and refused like any other)
+// and for a known login typing a wrong passcode, interleaved in random order
+// so that both see the same machine. Argon2id at its default cost, the store
+// on a disk-backed folder (/var/tmp unless --dir). Prints both medians and
+// their relative difference; DESIGN.md §4 wants them indistinguishable
+// (target: less than 10 % apart). Run it with bench/timing/run-bench.sh.
+#include "tests/pam/harness.hpp"
+
+#include <security/pam_appl.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <vector>
+
+using namespace okey;
+using namespace okey::test;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+const std::string pin = "2580";
+constexpr int known_logins = 5;
+
+// A known login whose PIN hash has the configured (default) Argon2 cost, as a
+// real login's would, with its key's code accepted long ago.
+void make_known_login(StoreFixture& store, const std::string& login) {
+    const KeyFixture key = store.add_key("TIMING-" + login);
+    store.assign(key.serial, login);
+    const Argon2Settings cost;  // the defaults the config below leaves in force
+    auto hash = otp::hash_pin(otp::Argon2Params{cost.memory_kib, cost.iterations, cost.parallelism}, pin);
+    if (!hash) die("hash PIN");
+    StepAcceptance acceptance;
+    acceptance.login = login;
+    acceptance.serial = key.serial;
+    acceptance.step = step_now() - 100;
+    acceptance.now = static_cast<std::int64_t>(std::time(nullptr));
+    acceptance.login_succeeded = true;
+    acceptance.new_pin_hash = hash.value();
+    Store opened = store.open();
+    if (must(opened.accept_step(acceptance), "set PIN") != StepVerdict::accepted) die("PIN not set");
+}
+
+double refusal_ms(const std::string& login, const std::string& passcode) {
+    Conversation conversation{{passcode}};
+    const auto start = Clock::now();
+    const int code = authenticate("okey", login, conversation);
+    const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    if (code != PAM_AUTH_ERR) die(login + ": expected PAM_AUTH_ERR, got " + std::to_string(code));
+    return ms;
+}
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    const std::size_t n = v.size();
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+double percentile(std::vector<double> v, double p) {
+    std::sort(v.begin(), v.end());
+    return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    int iterations = 150;
+    std::string parent = "/var/tmp";
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--iterations") == 0 && i + 1 < argc) iterations = std::atoi(argv[++i]);
+        else if (std::strcmp(argv[i], "--dir") == 0 && i + 1 < argc) parent = argv[++i];
+        else {
+            std::fprintf(stderr, "usage: okey-bench-timing [--iterations N] [--dir FOLDER]\n");
+            return 2;
+        }
+    }
+    run_as_root(argc, argv);
+    std::string dir = parent + "/okey-bench-timing.XXXXXX";
+    if (mkdtemp(dir.data()) == nullptr) die("mkdtemp in " + parent);
+    {
+        StoreFixture store(dir);
+        for (int i = 0; i < known_logins; ++i) make_known_login(store, "known" + std::to_string(i));
+        // Default Argon2 cost and prompts; a lockout that never triggers here.
+        write_file(dir + "/okey.conf",
+                   "store = \"" + store.store_path + "\";\nkey_file = \"" + store.key_path +
+                       "\";\nlockout: { max_failures = 1000; lock_seconds = 1; };\n",
+                   0644);
+        Services services(dir + "/services");
+        services.add_okey("okey", "config=" + dir + "/okey.conf");
+        services.activate();
+
+        const std::string wrong = pin.substr(0, 3) + "9" + "000000";  // right form, wrong PIN and code
+        std::mt19937 random(42);
+        // Warm-up: page cache, libpam's module loading.
+        refusal_ms("nobody0", wrong);
+        refusal_ms("known0", wrong);
+        std::vector<double> unknown, known;
+        for (int i = 0; i < iterations; ++i) {
+            const std::string stranger = "stranger" + std::to_string(i);
+            const std::string member = "known" + std::to_string(i % known_logins);
+            if (random() & 1) {
+                unknown.push_back(refusal_ms(stranger, wrong));
+                known.push_back(refusal_ms(member, wrong));
+            } else {
+                known.push_back(refusal_ms(member, wrong));
+                unknown.push_back(refusal_ms(stranger, wrong));
+            }
+        }
+        const double mu = median(unknown), mk = median(known);
+        const double difference = std::fabs(mu - mk) / std::min(mu, mk) * 100.0;
+        std::printf("refusal time through the PAM stack, %d interleaved pairs, Argon2id default cost,\n"
+                    "store in %s:\n", iterations, parent.c_str());
+        std::printf("  %-34s median %8.2f ms  (p10 %.2f, p90 %.2f)\n", "unknown login:", mu,
+                    percentile(unknown, 0.1), percentile(unknown, 0.9));
+        std::printf("  %-34s median %8.2f ms  (p10 %.2f, p90 %.2f)\n", "known login, wrong passcode:", mk,
+                    percentile(known, 0.1), percentile(known, 0.9));
+        std::printf("  relative difference of the medians: %.1f %% (target < 10 %%: %s)\n", difference,
+                    difference < 10.0 ? "met" : "NOT met");
+    }
+    std::error_code ignored;
+    std::filesystem::remove_all(dir, ignored);
+    return 0;
+}

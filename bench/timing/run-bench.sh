@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# bench/timing/run-bench.sh — median refusal time for an unknown login and for
+# a known login with a wrong passcode, through the real PAM stack (pam_wrapper:
+# no change to /etc/pam.d). Prints both medians and their relative difference.
+#   bench/timing/run-bench.sh [BUILD-DIR] [--iterations N] [--dir FOLDER]
+set -euo pipefail
+here=$(cd "$(dirname "$0")/../.." && pwd)
+build=${1:-$here/build}
+[ $# -gt 0 ] && shift
+cmake --build "$build" -j 2 --target okey-bench-timing pam_okey >/dev/null
+env LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libpam_wrapper.so PAM_WRAPPER=1 \
+  "$build/bench/timing/okey-bench-timing" "$@"
