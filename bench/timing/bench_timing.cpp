@@ -8,6 +8,8 @@
 // (target: less than 10 % apart). Run it with bench/timing/run-bench.sh.
 #include "tests/pam/harness.hpp"
 
+#include "engine/config.hpp"
+
 #include <security/pam_appl.h>
 
 #include <algorithm>
