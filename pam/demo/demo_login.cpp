@@ -75,6 +75,7 @@ struct Session {
     DemoKey key;
     std::uint64_t last_code_step = 0;  // the step of the last code the robot typed
     std::atomic<bool> done{false};
+    std::string waiting_prompt;  // the question on screen, guarded by `output`
 };
 
 bool contains(const char* text, const char* part) { return std::strstr(text, part) != nullptr; }
@@ -138,12 +139,17 @@ extern "C" int conversation(int count, const struct pam_message** messages,
             {
                 std::lock_guard lock(output);
                 std::cout << s->key.display() << "\n" << text << std::flush;
+                s->waiting_prompt = text;
             }
             answer = m->msg_style == PAM_PROMPT_ECHO_OFF ? read_hidden_line() : [] {
                 std::string line;
                 std::getline(std::cin, line);
                 return line;
             }();
+            {
+                std::lock_guard lock(output);
+                s->waiting_prompt.clear();
+            }
             if (!std::cin) {
                 for (int j = 0; j < i; ++j) std::free(replies[j].resp);
                 std::free(replies);
@@ -165,7 +171,8 @@ void refresh_display(Session* s) {
         if (step_now() != shown) {
             shown = step_now();
             std::lock_guard lock(output);
-            std::cout << "\n" << s->key.display() << "\n  (le code de la clé vient de changer)\n" << std::flush;
+            std::cout << "\n" << s->key.display() << "\n  (le code de la clé vient de changer)\n"
+                      << s->waiting_prompt << std::flush;
         }
     }
 }
@@ -196,7 +203,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     try {
-        Session s{o, DemoKey(o.secret_file)};
+        Session s{o, DemoKey(o.secret_file), 0, {}, {}};
         // The robot never reuses a step across the demo's logins.
         std::ifstream(o.secret_file + ".last-step") >> s.last_code_step;
         std::thread refresher;
