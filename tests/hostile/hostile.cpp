@@ -64,7 +64,11 @@ ChildLogin run_in_child(const std::function<int()>& login, int deadline_seconds,
         const std::string log = test::capture_log([&] { code = login(); });
         write_all(out[1], std::to_string(code) + "\n" + log);
         ::close(out[1]);
-        std::exit(0);  // exit(), not _exit(): pam_wrapper removes its copies at exit
+        // _exit(): the child holds its parent's objects (test locals,
+        // pam_wrapper's state), which exit() would hand to LeakSanitizer as
+        // leaks and to pam_wrapper's destructor (the parent's copy of the
+        // service files). pam_wrapper removes a dead process's copy itself.
+        _exit(0);
     }
     ::close(out[1]);
     if (on_started) on_started(pid);
