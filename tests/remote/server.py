@@ -27,7 +27,7 @@ import urllib.parse
 PIN = "1234"
 ROUNDS = 1000         # cheap for tests; privacyIDEA's default is higher
 OFFLINE_COUNT = 12    # values sent per batch (more than the window of 10)
-STALL_SECONDS = 4
+STALL_SECONDS = 8
 
 
 def code(counter):

@@ -12,7 +12,8 @@ from remote_fixture import Servers, dead_port, drive, public_key_pin  # noqa: E4
 from server import PIN, code  # noqa: E402
 
 DRIVER = os.environ.get("OKEY_REMOTE_DRIVER", "remote_driver")
-FAST = ["--connect-timeout", "1000", "--timeout", "1500"]
+# Generous for a loaded CI machine; the stalling server sleeps well beyond.
+FAST = ["--connect-timeout", "2000", "--timeout", "3000"]
 servers = None
 MAIN = SECOND = FAILING = STALLED = UNTRUSTED = WRONG_HOST = None
 

@@ -49,8 +49,8 @@ def config_text(urls, failmode="secure", store=None):
     text = 'backend = "remote";\n'
     if store:
         text += 'store = "%s/okey.db";\nkey_file = "%s/seed.key";\n' % (store, store)
-    text += ('remote: { urls = [ %s ]; ca_file = "%s"; connect_timeout_ms = 1000;\n'
-             '          timeout_ms = 1500; failmode = "%s"; };\n') % (quoted, servers.ca[1], failmode)
+    text += ('remote: { urls = [ %s ]; ca_file = "%s"; connect_timeout_ms = 2000;\n'
+             '          timeout_ms = 3000; failmode = "%s"; };\n') % (quoted, servers.ca[1], failmode)
     return text
 
 
