@@ -15,8 +15,19 @@ sys.path.insert(0, HERE)
 import server as test_server  # noqa: E402  (code(), PIN for the tests)
 
 
+# What the helpers start must not inherit pam_wrapper (the PAM-stack test
+# runs under it): each such process would take, and leave, a /tmp/pam.X folder.
+PAM_WRAPPER_VARIABLES = ("LD_PRELOAD", "PAM_WRAPPER", "PAM_WRAPPER_SERVICE_DIR")
+
+
+def plain_env(base=None):
+    return {k: v for k, v in (base if base is not None else os.environ).items()
+            if k not in PAM_WRAPPER_VARIABLES}
+
+
 def run(*args, **kwargs):
-    subprocess.run(args, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kwargs)
+    subprocess.run(args, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   env=plain_env(), **kwargs)
 
 
 def make_ca(directory, name):
@@ -40,7 +51,7 @@ def make_cert(directory, name, ca, alt_names):
 
 def public_key_pin(key):
     der = subprocess.run(["openssl", "pkey", "-in", key, "-pubout", "-outform", "DER"],
-                         check=True, capture_output=True).stdout
+                         check=True, capture_output=True, env=plain_env()).stdout
     import base64
     import hashlib
     return "sha256//" + base64.b64encode(hashlib.sha256(der).digest()).decode()
@@ -72,7 +83,7 @@ class Servers:
         process = subprocess.Popen(
             [PYTHON, os.path.join(HERE, "server.py"), "--cert", pem, "--key", key,
              "--record", self.record, "--name", name, "--mode", mode],
-            stdout=subprocess.PIPE, text=True)
+            stdout=subprocess.PIPE, text=True, env=plain_env())
         self.processes.append(process)
         port = int(process.stdout.readline())
         return "https://127.0.0.1:%d" % port
@@ -106,7 +117,8 @@ def drive(driver, login, urls, answers=(), ca=None, extra=(), env=None):
         args += ["--ca", ca]
     args += list(extra)
     done = subprocess.run(args, input="".join(a + "\n" for a in answers), capture_output=True,
-                          text=True, env=env, timeout=60)
+                          text=True, env=plain_env(env if env is not None else os.environ),
+                          timeout=60)
     if done.returncode != 0:
         raise AssertionError("remote_driver failed: %s" % done.stderr)
     return json.loads(done.stdout)

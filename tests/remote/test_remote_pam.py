@@ -16,7 +16,7 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from remote_fixture import Servers, dead_port  # noqa: E402
+from remote_fixture import Servers, dead_port, plain_env  # noqa: E402
 from server import PIN, code  # noqa: E402
 
 PAM_WRAPPER = "/usr/lib/x86_64-linux-gnu/libpam_wrapper.so"
@@ -74,7 +74,7 @@ def setUpModule():
     dead = "https://127.0.0.1:%d" % dead_port()
     store = os.path.join(servers.dir, "store")
     subprocess.run([DRIVER, "--init-store-only", "--store", store + "/okey.db",
-                    "--key-file", store + "/seed.key"], check=True)
+                    "--key-file", store + "/seed.key"], check=True, env=plain_env())
 
     SERVICES["dir"] = os.path.join(servers.dir, "services")
     os.mkdir(SERVICES["dir"])
