@@ -166,12 +166,19 @@ LogLevel VERBOSE
         child = self.ssh()
         self.answer(child, PASSCODE_PROMPT, PIN + fixture("code", secret, "0"))
         self.assert_in(child)
+        # sshd's PAM items reach the audit: service and remote host.
+        self.assertIn("event=login", fixture("audit", self.dir, LOGIN))
+        self.assertIn("service=sshd rhost=127.0.0.1 outcome=success",
+                      fixture("audit", self.dir, LOGIN))
 
     def test_wrong_passcode_is_refused(self):
         secret = fixture("ready", self.dir, LOGIN, PIN)
         child = self.ssh()
         self.answer(child, PASSCODE_PROMPT, "9999" + fixture("code", secret, "0"))
         self.assert_out(child)
+        self.assertIn("failures=1", fixture("user", self.dir, LOGIN))
+        self.assertIn("service=sshd rhost=127.0.0.1 outcome=refused",
+                      fixture("audit", self.dir, LOGIN))
 
     def test_new_pin_mode(self):
         secret = fixture("newpin", self.dir, LOGIN)

@@ -6,6 +6,7 @@
 //   okey-test-fixture newpin DIR LOGIN         a key assigned, new-PIN mode → secret
 //   okey-test-fixture code SECRET OFFSET       the code at now + OFFSET steps
 //   okey-test-fixture user DIR LOGIN           failures, lock and PIN state
+//   okey-test-fixture audit DIR LOGIN          the login's audit rows, one a line
 #include "tests/pam/harness.hpp"
 
 #include <cstdlib>
@@ -20,7 +21,7 @@ namespace {
 
 int usage() {
     std::cerr << "usage: okey-test-fixture init DIR [EXTRA-CONFIG] | ready DIR LOGIN PIN |"
-                 " newpin DIR LOGIN | code SECRET OFFSET | user DIR LOGIN\n";
+                 " newpin DIR LOGIN | code SECRET OFFSET | user DIR LOGIN | audit DIR LOGIN\n";
     return 2;
 }
 
@@ -62,6 +63,15 @@ int main(int argc, char** argv) {
         const UserRecord user = store.user(argv[3]);
         std::cout << "failures=" << user.failures << " locked_until=" << user.locked_until
                   << " pin_state=" << to_string(user.pin_state) << "\n";
+        return 0;
+    }
+    if (verb == "audit" && argc == 4) {
+        StoreFixture store(argv[2], false);
+        AuditFilter filter;
+        filter.login = argv[3];
+        for (const AuditEntry& e : must(store.open().audit(filter), "audit"))
+            std::cout << "event=" << e.event << " serial=" << e.serial << " service=" << e.service
+                      << " rhost=" << e.remote_host << " outcome=" << e.outcome << "\n";
         return 0;
     }
     return usage();
