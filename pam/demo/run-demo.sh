@@ -26,6 +26,7 @@ done
 
 work=$(mktemp -d /tmp/okey-demo.XXXXXX)
 trap 'rm -rf "$work"' EXIT
+trap 'exit 130' INT TERM HUP  # so that the EXIT trap cleans up
 umask 077
 login=jdupont
 pin=3691
