@@ -110,6 +110,7 @@ HttpReply HttpClient::post(std::string_view path, const std::vector<FormField>& 
 
     const std::string url = base_url_ + std::string(path);
     char error_text[CURL_ERROR_SIZE] = {0};
+    reply.body.reserve(max_reply_bytes);  // appends never reallocate: one buffer to wipe
     Sink sink{&reply.body};
     curl_slist* headers = curl_slist_append(nullptr, "Accept: application/json");
     headers = curl_slist_append(headers, "Expect:");
@@ -150,6 +151,7 @@ HttpReply HttpClient::post(std::string_view path, const std::vector<FormField>& 
     okey_otp_wipe(body.data(), body.size());
 
     if (sink.too_large || code == CURLE_FILESIZE_EXCEEDED) {
+        okey_otp_wipe(reply.body.data(), reply.body.size());
         reply.body.clear();
         reply.reason = "reply larger than 64 KiB";
         return reply;
@@ -157,6 +159,7 @@ HttpReply HttpClient::post(std::string_view path, const std::vector<FormField>& 
     if (code != CURLE_OK) {
         reply.transport = unreachable_code(code) ? Transport::unreachable : Transport::failed;
         reply.reason = error_text[0] != '\0' ? std::string(error_text) : curl_easy_strerror(code);
+        okey_otp_wipe(reply.body.data(), reply.body.size());
         reply.body.clear();
         return reply;
     }
@@ -164,6 +167,7 @@ HttpReply HttpClient::post(std::string_view path, const std::vector<FormField>& 
     if (reply.status >= 500) {
         reply.transport = Transport::unreachable;
         reply.reason = "HTTP " + std::to_string(reply.status);
+        okey_otp_wipe(reply.body.data(), reply.body.size());
         reply.body.clear();
         return reply;
     }

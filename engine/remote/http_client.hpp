@@ -37,9 +37,15 @@ struct FormField {
 };
 
 struct HttpReply {
+    HttpReply() = default;
+    HttpReply(HttpReply&&) = default;
+    HttpReply& operator=(HttpReply&&) = default;
+    // The body may carry a refill token and offline hashes: wiped when done.
+    ~HttpReply() { okey_otp_wipe(body.data(), body.size()); }
+
     Transport transport = Transport::failed;
     long status = 0;
-    std::string body;    // capped at max_reply_bytes
+    std::string body;    // capped at max_reply_bytes, reserved once (no stray copies)
     std::string reason;  // why unreachable or failed, for the log: never a secret
 };
 

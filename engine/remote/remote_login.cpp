@@ -302,7 +302,7 @@ void RemoteLogin::refill_offline(HttpClient& server, Store& store, const Offline
     batch.received = clock_.now();
     auto kept = store.replace_offline(batch);
     if (!kept) log(LogLevel::warning, "offline refill not kept: " + kept.error().message);
-    else log(LogLevel::info, "offline values refilled for " + context_.login);
+    else log(LogLevel::info, "offline values refilled for " + remote::sanitise_text(context_.login, 64));
 }
 
 // No server answered.
@@ -333,7 +333,8 @@ std::optional<LoginResult> RemoteLogin::decide_offline(const otp::SecretString& 
     const OfflineBatch& batch = *loaded.value();
     if (!remote::offline_batch_fresh(batch, clock_.now(), config_.offline.max_age_days)) {
         (void)store->drop_offline(context_.login);
-        log(LogLevel::notice, "offline values of " + context_.login + " expired: dropped");
+        log(LogLevel::notice, "offline values of " + remote::sanitise_text(context_.login, 64) +
+                                    " expired: dropped");
         return std::nullopt;
     }
     auto match = remote::find_offline_match(batch, passcode.view());
