@@ -198,6 +198,24 @@ void conversation_failures(void**) {
     }
 }
 
+// Login names are chosen by the attacker too (ssh user@host): newlines that
+// would forge a log line, terminal escapes, an overlong name. Refused like any
+// unknown login, and the log line stays one line without control characters.
+void hostile_login_names(void**) {
+    const std::string names[] = {"jdupont\nokey: login=root outcome=success", "\x1b]0;pwned\x07x",
+                                 "x\ry", std::string(300, 'n'), "../../etc/passwd", "%s%n"};
+    for (const std::string& name : names) {
+        RawAnswer answer{std::string(pin) + "000000", 0};
+        int code = -1;
+        const std::string log = capture_log([&] { code = authenticate_raw("okey", name, answer_bytes, &answer); });
+        if (code != PAM_AUTH_ERR) fail_msg("login name %zu bytes: PAM code %d", name.size(), code);
+        for (const std::string& line : {std::string("login=root outcome=success"), std::string("\x1b"),
+                                        std::string("\r")})
+            if (log.find(line) != std::string::npos)
+                fail_msg("the log holds a raw piece of the login name:\n%s", log.c_str());
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -214,6 +232,7 @@ int main(int argc, char** argv) {
         cmocka_unit_test(control_characters),
         cmocka_unit_test(right_passcode_with_junk),
         cmocka_unit_test(conversation_failures),
+        cmocka_unit_test(hostile_login_names),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
