@@ -3,8 +3,9 @@
 // and the refusals of DESIGN.md §4. New-PIN mode is in new_pin_mode.cpp.
 //
 // Rules kept throughout: the failure counter is charged before the slow work;
-// PIN and code are always both checked; a locked login or an expired key is
-// told only after a correct passcode; the user never learns which part of a
+// PIN and code are always both checked; an expired key is told only after a
+// correct passcode, a locked login only after the key's correct code (the PIN
+// is not judged during a lock, so the lock is no PIN oracle); the user never learns which part of a
 // passcode was wrong; an unknown login costs what a real one costs.
 #include "engine/authenticator.hpp"
 
@@ -121,15 +122,19 @@ Authenticator::Attempt Authenticator::check_passcode(const LoginView* view,
     const okey_otp_verdict verdict = match->verdict;
 
     if (charge->was_locked) {
-        if (pin_ok && verdict == OKEY_OTP_MATCH) {
-            // Proof of possession: burn the code, then say why the login is refused.
+        // During a lock the PIN is never judged (it was hashed above only so
+        // the time taken is the same): tries are not charged then, and an
+        // answer that depended on the PIN would let whoever holds the key try
+        // PINs until "locked" appears. The key's code is the proof of
+        // possession, burnt at once: one answer per step, none about the PIN.
+        if (verdict == OKEY_OTP_MATCH) {
             if (auto refusal = accept(*view, match->step, token.drift, false))
                 return {std::move(*refusal)};
             prompter_.error(config_.texts.login_locked);
             return {login_result(LoginOutcome::locked, serial, "login locked")};
         }
         // Generic, and asking again like any wrong passcode: nothing tells the lock.
-        return {login_result(LoginOutcome::refused, serial, "login locked, passcode not proven"),
+        return {login_result(LoginOutcome::refused, serial, "login locked, code not proven"),
                 true};
     }
     if (!pin_ok || verdict == OKEY_OTP_NO_MATCH)

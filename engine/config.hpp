@@ -39,7 +39,7 @@ struct Texts {
     std::string pin_trivial;       // policy: trivial PIN
     std::string pin_saved;         // key initialised, PIN stored
     std::string key_expired;       // told only after a correct passcode
-    std::string login_locked;      // told only after a correct passcode
+    std::string login_locked;      // told only after the key's correct code
 };
 
 // The French (or English) defaults, with the PIN bounds filled in.

@@ -41,13 +41,15 @@ void lockout_and_expiry(void** state) {
     World& w = world(state);
     lock_after_max_failures(w);
     assert_int_equal(w.user().locked_until, t0 + 900);
-    // A wrong passcode while locked: generic, nothing told.
-    w.answer(wrong_passcode(w));
-    w.expect(w.login(), LoginOutcome::refused, "login locked, passcode not proven");
+    // A wrong code while locked (right PIN): generic, nothing told.
+    w.answer(std::string(the_pin) + w.code(1000));
+    w.expect(w.login(), LoginOutcome::refused, "login locked, code not proven");
     expect_generic_screens(w);
-    // The right passcode while locked: told, after the prompt, and the code burned.
+    // The key's right code while locked, with a WRONG PIN: told, after the
+    // prompt, and the code burned — the PIN is not judged during a lock, so
+    // the answer is the one the right passcode gets (no PIN oracle).
     const std::uint64_t s0 = w.step_now();
-    w.answer(passcode(w));
+    w.answer(wrong_passcode(w));
     w.expect(w.login(), LoginOutcome::locked, "login locked");
     assert_true(w.prompter.events == std::vector<std::string>({"ask:" + w.config.texts.passcode,
                                                                "error:" +

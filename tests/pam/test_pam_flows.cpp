@@ -269,12 +269,18 @@ void lockout_told_only_after_correct_passcode(void**) {
     const UserRecord user = world->store.user("paul");
     assert_int_equal(user.failures, 5);
     assert_true(user.locked_until > now());
-    Conversation wrong{{"9999" + code_at(key.secret_base32, 0)}};
+    // A wrong code (even with the right PIN): generic, the lock is not told.
+    Conversation wrong{{pin + code_at(key.secret_base32, 500)}};
     assert_int_equal(authenticate("okey", "paul", wrong), PAM_AUTH_ERR);
     assert_false(has_text(wrong, french.login_locked));
     Conversation right{{passcode(key)}};
     assert_int_equal(authenticate("okey", "paul", right), PAM_MAXTRIES);
     assert_true(has_text(right, french.login_locked));
+    // The PIN is not judged during a lock: a wrong PIN with the key's next
+    // code gets exactly the same answer, so the lock is no PIN oracle.
+    Conversation wrong_pin{{"9999" + code_at(key.secret_base32, 1)}};
+    assert_int_equal(authenticate("okey", "paul", wrong_pin), PAM_MAXTRIES);
+    assert_true(has_text(wrong_pin, french.login_locked));
 }
 
 void lockout_ends(void**) {
