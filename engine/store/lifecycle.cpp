@@ -223,35 +223,33 @@ Result<void> Store::renew(std::string_view login, std::string_view new_serial, c
     });
 }
 
-Result<void> Store::reset_pin(std::string_view login, const Act& act) {
-    return impl_->write([&]() -> Result<void> {
-        auto stmt = impl_->db.prepare(
-            "UPDATE users SET pin_hash = '', pin_state = 'new_pin_required', updated = ?2 "
-            "WHERE login = ?1");
+Result<void> Store::Impl::update_login(std::string_view login, const char* sql,
+                                       std::string_view event, const Act& act) {
+    return write([&]() -> Result<void> {
+        auto stmt = db.prepare(sql);
         if (!stmt) return stmt.error();
         stmt->bind_text(1, login).bind_int(2, act.now);
         if (auto done = stmt->run(); !done) return done;
-        if (sqlite3_changes(impl_->db.handle()) != 1)
+        if (sqlite3_changes(db.handle()) != 1)
             return make_error(Errc::not_found, "login " + std::string(login) + ": not in the store");
-        auto serial = impl_->assigned_serial(login);
+        auto serial = assigned_serial(login);
         if (!serial) return serial.error();
-        return impl_->audit_act(act, "user.reset-pin", login, serial->value_or(""), "");
+        return audit_act(act, event, login, serial->value_or(""), "");
     });
 }
 
+Result<void> Store::reset_pin(std::string_view login, const Act& act) {
+    return impl_->update_login(
+        login,
+        "UPDATE users SET pin_hash = '', pin_state = 'new_pin_required', updated = ?2 "
+        "WHERE login = ?1",
+        "user.reset-pin", act);
+}
+
 Result<void> Store::unlock(std::string_view login, const Act& act) {
-    return impl_->write([&]() -> Result<void> {
-        auto stmt = impl_->db.prepare(
-            "UPDATE users SET failures = 0, locked_until = 0, updated = ?2 WHERE login = ?1");
-        if (!stmt) return stmt.error();
-        stmt->bind_text(1, login).bind_int(2, act.now);
-        if (auto done = stmt->run(); !done) return done;
-        if (sqlite3_changes(impl_->db.handle()) != 1)
-            return make_error(Errc::not_found, "login " + std::string(login) + ": not in the store");
-        auto serial = impl_->assigned_serial(login);
-        if (!serial) return serial.error();
-        return impl_->audit_act(act, "user.unlock", login, serial->value_or(""), "");
-    });
+    return impl_->update_login(
+        login, "UPDATE users SET failures = 0, locked_until = 0, updated = ?2 WHERE login = ?1",
+        "user.unlock", act);
 }
 
 Result<std::vector<std::string>> Store::logins_like(std::string_view base) {

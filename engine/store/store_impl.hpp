@@ -46,6 +46,10 @@ struct Store::Impl {
     Result<void> assign_token(const TokenRecord& token, std::string_view login,
                               std::int64_t now);
     Result<std::optional<std::string>> assigned_serial(std::string_view login);
+    // One UPDATE of a login's row (sql binds ?1 = login, ?2 = now) and the act's
+    // audit row, in one transaction; a login not in the store is refused.
+    Result<void> update_login(std::string_view login, const char* sql, std::string_view event,
+                              const Act& act);
 };
 
 namespace store {
