@@ -38,11 +38,26 @@ struct World {
 };
 World* world = nullptr;
 
+// pam_wrapper 1.1.4 gives each process its own /tmp/pam.X folder, chosen with
+// a check-then-mkdir and no retry: children setting it up at the same instant
+// collide ("File exists") and fail their pam_start. So each child sets it up
+// (a pam_start of the `other` service) and says so before the next is forked;
+// only the logins themselves are released at once.
+void set_up_pam_wrapper() {
+    pam_conv conversation{[](int, const pam_message**, pam_response**, void*) { return PAM_CONV_ERR; },
+                          nullptr};
+    pam_handle_t* handle = nullptr;
+    if (pam_start("other", "nobody", &conversation, &handle) == PAM_SUCCESS)
+        pam_end(handle, PAM_SUCCESS);
+}
+
 // Fork `processes` children that block on a pipe until all exist, then run
 // `login(i)` at once; returns each child's PAM code.
 std::vector<int> all_at_once(const std::function<int(int)>& login) {
     int gate[2];
+    int ready[2];
     assert_int_equal(pipe(gate), 0);
+    assert_int_equal(pipe(ready), 0);
     std::vector<pid_t> children;
     std::fflush(nullptr);  // nothing buffered gets printed twice
     for (int i = 0; i < processes; ++i) {
@@ -50,6 +65,11 @@ std::vector<int> all_at_once(const std::function<int(int)>& login) {
         assert_true(pid >= 0);
         if (pid == 0) {
             close(gate[1]);
+            close(ready[0]);
+            set_up_pam_wrapper();
+            const char up = 1;
+            if (write(ready[1], &up, 1) != 1) std::_Exit(127);
+            close(ready[1]);
             char byte;
             while (read(gate[0], &byte, 1) > 0) {
             }
@@ -57,7 +77,11 @@ std::vector<int> all_at_once(const std::function<int(int)>& login) {
             std::exit(login(i) & 0x7f);
         }
         children.push_back(pid);
+        char up = 0;
+        assert_int_equal(read(ready[0], &up, 1), 1);
     }
+    close(ready[0]);
+    close(ready[1]);
     close(gate[0]);
     close(gate[1]);  // EOF: everyone goes
     std::vector<int> codes;
@@ -90,7 +114,9 @@ void same_passcode_succeeds_once(void**) {
 void parallel_guesses_lock_the_login(void**) {
     const KeyFixture key = world->store.ready_login("guessed", pin);
     const auto codes = all_at_once([&](int i) {
-        Conversation c{{std::to_string(1000 + i) + code_at(key.secret_base32, 0)}};
+        // A guesser without the key: wrong PIN and a code of a far step. (With
+        // the key's code, one try after the lock would be told "locked".)
+        Conversation c{{std::to_string(1000 + i) + code_at(key.secret_base32, 500)}};
         return authenticate("okey", "guessed", c);
     });
     assert_int_equal(count(codes, PAM_AUTH_ERR), processes);
