@@ -36,20 +36,9 @@ constexpr int known_logins = 5;
 // A known login whose PIN hash has the configured (default) Argon2 cost, as a
 // real login's would, with its key's code accepted long ago.
 void make_known_login(StoreFixture& store, const std::string& login) {
-    const KeyFixture key = store.add_key("TIMING-" + login);
-    store.assign(key.serial, login);
     const Argon2Settings cost;  // the defaults the config below leaves in force
-    auto hash = otp::hash_pin(otp::Argon2Params{cost.memory_kib, cost.iterations, cost.parallelism}, pin);
-    if (!hash) die("hash PIN");
-    StepAcceptance acceptance;
-    acceptance.login = login;
-    acceptance.serial = key.serial;
-    acceptance.step = step_now() - 100;
-    acceptance.now = static_cast<std::int64_t>(std::time(nullptr));
-    acceptance.login_succeeded = true;
-    acceptance.new_pin_hash = hash.value();
-    Store opened = store.open();
-    if (must(opened.accept_step(acceptance), "set PIN") != StepVerdict::accepted) die("PIN not set");
+    store.ready_login(login, pin, "",
+                      otp::Argon2Params{cost.memory_kib, cost.iterations, cost.parallelism});
 }
 
 double refusal_ms(const std::string& login, const std::string& passcode) {

@@ -264,13 +264,12 @@ void StoreFixture::assign(const std::string& serial, const std::string& login) {
 }
 
 KeyFixture StoreFixture::ready_login(const std::string& login, const std::string& pin,
-                                     const std::string& expires) {
+                                     const std::string& expires, const otp::Argon2Params& cost) {
     // Serials unique across runs of the fixture program on one store.
     const KeyFixture key = add_key("OK" + std::to_string(100000 + ++serial_counter_) + "-" + login, expires);
     assign(key.serial, login);
-    const otp::Argon2Params params{64, 1, 1};
     std::string hash = [&] {
-        auto hashed = otp::hash_pin(params, pin);
+        auto hashed = otp::hash_pin(cost, pin);
         if (!hashed) die("hash PIN");
         return std::move(hashed).value();
     }();

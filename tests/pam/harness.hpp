@@ -138,9 +138,11 @@ public:
     KeyFixture add_key(const std::string& serial, const std::string& expires = "");
     // Assign; the login is then in new-PIN mode.
     void assign(const std::string& serial, const std::string& login);
-    // Assign and set the PIN as a finished new-PIN mode would.
+    // Assign and set the PIN as a finished new-PIN mode would, hashed at
+    // `cost` (cheap by default; the timing bench wants the real one).
     KeyFixture ready_login(const std::string& login, const std::string& pin,
-                           const std::string& expires = "");
+                           const std::string& expires = "",
+                           const otp::Argon2Params& cost = {64, 1, 1});
     UserRecord user(const std::string& login) const;
     TokenRecord token(const std::string& serial) const;
 
