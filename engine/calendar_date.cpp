@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // engine/calendar_date.cpp — see calendar_date.hpp. Civil-date arithmetic on
 // integers (no locale, no TZ environment variable involved).
 #include "engine/calendar_date.hpp"

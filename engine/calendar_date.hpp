@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // engine/calendar_date.hpp — the YYYY-MM-DD dates administrators type (key
 // expiry, audit --since) and their Unix times, always in UTC. Strict: a
 // real calendar day, four-digit year from 1970, two-digit month and day.

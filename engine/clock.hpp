@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // engine/clock.hpp — the one source of time for the engine. Tests inject a
 // fake clock; production uses the system clock (Unix seconds).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // engine/config.cpp — the one reading of okey.conf (DESIGN.md §7) and of the
 // PAM module's arguments. libconfig++ parses; this file checks every key's
 // type and range and refuses what it does not know, naming file, line and key,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // engine/config.hpp — the one reading of /etc/okey/okey.conf (DESIGN.md §7).
 // Every key is optional with a safe default; unknown keys, wrong types and
 // out-of-range values are errors naming file, line and key. The PAM module's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // engine/engine.cpp — small shared definitions of the engine.
 #include "engine/login.hpp"
 

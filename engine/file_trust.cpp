@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // engine/file_trust.cpp — the file-trust rules (DESIGN.md §3): what makes a
 // config, a secret or the folder holding a secret safe to use. Paths are
 // examined without following symlinks, and a file is read only through a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // engine/file_trust.hpp — the rule every file the module reads or writes must
 // pass (DESIGN.md §3): not a symlink, one hard link, a regular file (or a
 // directory where one is expected), owned by the trusted owner (root, or the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // engine/key_serial.cpp — see key_serial.hpp.
 #include "engine/key_serial.hpp"
 

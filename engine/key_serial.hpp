@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // engine/key_serial.hpp — what a key's serial may look like: the number printed
 // on the back of a hardware key, or "SW…" for a software key. Kept to a safe
 // alphabet because serials appear in logs, audit lines and file names.

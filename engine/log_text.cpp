@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // engine/log_text.cpp — see log_text.hpp.
 #include "engine/log_text.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // engine/log_text.hpp — making untrusted text (a login typed by a stranger, a
 // remote host name, a store error) safe to put in one syslog line: no control
 // characters, no line breaks, bounded length.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // engine/logger.hpp — where the engine's log lines go: syslog LOG_AUTHPRIV via
 // pam_syslog in the module, stderr/syslog in okeyctl. Never a PIN, code,
 // passcode, secret, refill token or hash in a message.

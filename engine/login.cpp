@@ -1,10 +1,11 @@
+// SPDX-License-Identifier: Apache-2.0
 // engine/login.cpp — one login attempt end to end: choose the backend, run
 // its flow, then record the outcome: one audit row in the store and one log
 // line `login=… serial=… service=… rhost=… outcome=… reason=…` (never a
 // secret). Nothing thrown inside gets out: the caller is PAM or a CLI.
 #include "engine/login.hpp"
 
-#include "engine/authenticator.hpp"
+#include "engine/local/authenticator.hpp"
 #include "engine/log_text.hpp"
 #include "engine/store/store.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // engine/login.hpp — one login attempt, as the PAM module and `okeyctl check`
 // run it: choose the backend from the config, run the flow of DESIGN.md §4
 // (local store) or §5 (remote service), audit and log the outcome. Never
@@ -51,7 +52,7 @@ LoginResult run_login(const Config& config, const LoginContext& context, Prompte
 
 namespace okey {
 
-// The local flows (engine/authenticator.cpp): normal, new-PIN mode, next-code
+// The local flows (engine/local/authenticator.cpp): normal, new-PIN mode, next-code
 // mode, lockout, refusals, against the store named in the config.
 LoginResult run_local_login(const Config& config, const LoginContext& context, Prompter& prompter,
                             const Clock& clock, Logger& logger, unsigned trusted_owner);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // engine/login_id.cpp — folding names to [a-z] and choosing a free login
 // (DESIGN.md §6). Input is UTF-8; only Latin letters used in French names
 // (and their neighbours) are folded, everything else is refused so that an

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // engine/login_id.hpp — the identifier rule of DESIGN.md §6 (`okeyctl login-id`):
 // initial of the first name + last name, lower-case, accents folded, spaces,
 // hyphens and apostrophes removed (Jean Dupont → jdupont). Homonyms get a digit.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // engine/prompter.hpp — how the engine talks to the person logging in. The PAM
 // adapter wraps the PAM conversation; okeyctl wraps the terminal; tests script it.
 #pragma once

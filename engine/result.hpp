@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // engine/result.hpp — errors as values inside the engine: Result<T> holds a
 // value or an Error (a code the caller can act on + a one-line reason that
 // names the file, key or record concerned). Exceptions never leave the engine.

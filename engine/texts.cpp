@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // engine/texts.cpp — the default texts in French (the seeds' wording) and
 // English, and how overrides from `prompts:` are laid over them.
 #include "engine/texts.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // engine/texts.hpp — the texts the person logging in sees, by name: the names
 // are the `prompts:` keys of okey.conf (the Texts field names). Texts may hold
 // the placeholders {min} and {max}, filled with the PIN length bounds.

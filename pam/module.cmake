@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # pam/module.cmake — pam_okey.so: a MODULE library (no "lib" prefix) over the
 # static engine. Only pam_sm_* leave it: hidden visibility by default, the
 # hooks marked default, and a version script keeping everything else local.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // pam/module_arguments.cpp — config= chooses the file; every other argument
 // goes through okey::apply_module_argument, the engine's one reading of them.
 #include "pam/module_arguments.hpp"

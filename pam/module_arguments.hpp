@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // pam/module_arguments.hpp — the module's arguments from the pam.d line, read
 // on top of the config file they name (config=), DESIGN.md §7.
 #pragma once

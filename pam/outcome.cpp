@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // pam/outcome.cpp — LoginOutcome → PAM return code (DESIGN.md §4). Anything
 // unforeseen fails closed as PAM_SERVICE_ERR, never as a success.
 #include "pam/outcome.hpp"

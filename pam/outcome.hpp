@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // pam/outcome.hpp — the one place mapping an engine outcome to a PAM code.
 #pragma once
 

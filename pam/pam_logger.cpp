@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // pam/pam_logger.cpp — pam_syslog already uses LOG_AUTHPRIV and prefixes the
 // module and service names; the message is passed as data ("%s"), never as a
 // format, and cut at the first NUL by construction of the std::string copy.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // pam/pam_logger.hpp — the engine's log lines into syslog (LOG_AUTHPRIV)
 // through pam_syslog; debug lines only with the `debug` argument.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // pam/pam_okey.cpp — the PAM hooks of pam_okey.so: read the arguments and the
 // config, gather the login's items, run the engine's login flow and map its
 // outcome. Nothing escapes a hook: every exception becomes PAM_SERVICE_ERR.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // pam/pam_prompter.cpp — each question is one pam_prompt() call. The reply is
 // copied into a wiping buffer, then the application's copy is wiped and freed.
 // No reply, or a failed conversation, is an error: the engine refuses the login.

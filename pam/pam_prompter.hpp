@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // pam/pam_prompter.hpp — okey::Prompter over the PAM conversation of the
 // application (sshd, login, gdm…).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // bench/login/bench_login.cpp — successful logins per second through the real
 // PAM stack (libpam via pam_wrapper, one pam_start … pam_end per login), for
 // pam_okey.so and Debian's pam_oath given the same users (PIN + TOTP code),

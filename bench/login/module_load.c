@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* bench/login/module_load.c — `okey-bench-module-load MODULE`: milliseconds
  * to load a PAM module and its libraries into a fresh process (as libpam does,
  * RTLD_NOW), the cost sshd pays once per connection. Links only libc and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # bench/login/run-bench.sh — run the login benchmark from a build tree under
 # pam_wrapper (the real libpam, no change to /etc/pam.d).
 #   bench/login/run-bench.sh [BUILD-DIR] [--users 1000,10000,100000] [--seconds S] [--dir D]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // bench/otp/otp_bench.cpp — how many TOTP verifications per second libotp and
 // liboath (oath_totp_validate) manage on the same inputs, at window ±1 and ±10,
 // and what one Argon2id PIN hash costs at the default parameters.

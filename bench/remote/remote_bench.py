@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """bench/remote/remote_bench.py — what a remote login costs (DESIGN.md §5),
 measured against peers in the same run on the same TLS test server
 (tests/remote/server.py):

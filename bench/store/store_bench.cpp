@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // bench/store/store_bench.cpp — the store work of one login (look-up of the
 // login and its key with the secret unsealed, libotp verification of the code,
 // the atomic acceptance of the step) with 1k, 100k and 1M keys and logins in

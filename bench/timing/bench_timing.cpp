@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // bench/timing/bench_timing.cpp — the time a refusal takes, through the real
 // PAM stack (libpam via pam_wrapper, pam_start … pam_end per login), for an
 // unknown login (unknown_user = "deny": prompted and refused like any other)

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # bench/timing/run-bench.sh — median refusal time for an unknown login and for
 # a known login with a wrong passcode, through the real PAM stack (pam_wrapper:
 # no change to /etc/pam.d). Prints both medians and their relative difference.

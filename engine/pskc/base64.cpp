@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // engine/pskc/base64.cpp — see base64.hpp.
 #include "engine/pskc/base64.hpp"
 

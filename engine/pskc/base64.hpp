@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // engine/pskc/base64.hpp — strict RFC 4648 base64 decoding for PSKC values
 // (xs:base64Binary): whitespace between characters is ignored, padding must be
 // correct, any other character is an error. Output is secret-safe storage.

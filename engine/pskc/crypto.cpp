@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // engine/pskc/crypto.cpp — see crypto.hpp.
 #include "engine/pskc/crypto.hpp"
 

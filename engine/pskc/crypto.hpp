@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // engine/pskc/crypto.hpp — the two primitives a pre-shared-key PSKC file needs
 // (RFC 6030 §6.1): AES-128-CBC decryption of an xenc CipherValue (IV
 // prepended, XML Encryption padding) and the HMAC of a ValueMAC, checked in

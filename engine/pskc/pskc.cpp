@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // engine/pskc/pskc.cpp — the PSKC reader (see pskc.hpp): walks the libxml2
 // tree of one KeyContainer, decrypts and authenticates secrets, and turns each
 // KeyPackage into a Store::NewToken or refuses the whole file.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // engine/pskc/pskc.hpp — reading an RFC 6030 PSKC key container (a vendor's
 // lot of hardware keys) into keys ready for Store::add_tokens.
 //

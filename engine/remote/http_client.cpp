@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // engine/remote/http_client.cpp — libcurl under the transport rules of
 // DESIGN.md §5, and the wiped form body.
 #include "engine/remote/http_client.hpp"

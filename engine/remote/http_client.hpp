@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // engine/remote/http_client.hpp — one HTTPS server of the validation service,
 // reached with libcurl under fixed rules (DESIGN.md §5): HTTPS only, no
 // redirects, peer and host verification always on, optional CA file and

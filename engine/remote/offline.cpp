@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // engine/remote/offline.cpp — privacyIDEA offline items: parsing, passlib
 // pbkdf2-sha512 verification (OpenSSL PKCS5_PBKDF2_HMAC), the 10-value window.
 #include "engine/remote/offline.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // engine/remote/offline.hpp — privacyIDEA offline items (DESIGN.md §5): reading
 // `auth_items.offline` from a reply, checking a passcode against passlib's
 // "$pbkdf2-sha512$rounds$salt$hash" values, and the rules on which values may

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // engine/remote/remote_login.cpp — the remote login flow (DESIGN.md §5):
 // /validate/check on the configured servers in order, challenges answered on
 // the server that issued them, failmode, and privacyIDEA offline items.

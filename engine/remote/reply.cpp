@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // engine/remote/reply.cpp — strict reading of /validate/check replies
 // (result.status, result.value, result.authentication, result.error.message,
 // detail.transaction_id, detail.message, detail.multi_challenge).

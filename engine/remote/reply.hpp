@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // engine/remote/reply.hpp — strict reading of privacyIDEA's JSON replies to
 // /validate/check and /validate/offlinerefill. Anything malformed or
 // unexpected is an error (a refusal), never a success. No exception escapes:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // engine/store/lifecycle.cpp — the administrator's acts on keys and logins
 // (DESIGN.md §3, §6) with the OKEY lifecycle rules: stock → assigned → lost
 // (never valid again) or back to stock; renewal retires the old key and keeps

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // engine/store/offline.cpp — offline values sent by a remote service
 // (DESIGN.md §5): one batch per login, its refill token sealed like a key's
 // secret (additional data "offline:" + login), values consumed in order.

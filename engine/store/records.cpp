@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // engine/store/records.cpp — the store's shared pieces: row decoding, sealing
 // bound to a serial, audit rows, inserting and assigning a key, the checks on
 // serials, logins and dates, and the back-off between busy retries.

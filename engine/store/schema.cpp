@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // engine/store/schema.cpp — DDL of the store (DESIGN.md §3) and migrations.
 #include "engine/store/schema.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // engine/store/schema.hpp — the store's tables and their migrations. The
 // schema version is SQLite's PRAGMA user_version; each migration moves it up
 // by one, inside one write transaction.

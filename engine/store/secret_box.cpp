@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // engine/store/secret_box.cpp — AES-256-GCM sealing with OpenSSL's EVP API,
 // and the creation of the key file.
 #include "engine/store/secret_box.hpp"

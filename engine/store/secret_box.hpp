@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // engine/store/secret_box.hpp — sealing of secrets at rest (DESIGN.md §3):
 // AES-256-GCM under the 32-byte key file. A sealed value is
 // nonce (12 random bytes) ‖ ciphertext ‖ tag (16 bytes); the additional data

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // engine/store/sqlite.cpp — SQLite connection, cached statements, error mapping.
 #include "engine/store/sqlite.hpp"
 

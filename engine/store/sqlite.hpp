@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // engine/store/sqlite.hpp — a thin RAII layer over the SQLite C API for the
 // store: one connection, prepared statements cached per SQL text (the login
 // path re-runs the same few), and SQLite result codes turned into okey errors.

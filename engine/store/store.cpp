@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // engine/store/store.cpp — creating and opening the store (file-trust checks
 // first, then SQLite with safe settings) and the login path: the look-up, the
 // failure counter and the atomic check-and-update of the last accepted step.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // engine/store/store.hpp — the embedded store (DESIGN.md §3): one SQLite
 // database (WAL, busy_timeout, schema version + migrations) holding keys,
 // logins and the append-only audit table. Key secrets are sealed with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // engine/store/store_impl.hpp — what the store's source files share: the
 // connection and sealing key behind a Store, transactions that retry while
 // another process holds the lock, row decoding, audit rows and the checks on

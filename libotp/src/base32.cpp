@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libotp/src/base32.cpp — RFC 4648 base32 (the alphabet of otpauth secrets).
 #include <okey/otp.h>
 

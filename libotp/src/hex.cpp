@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libotp/src/hex.cpp — hex encoding of secrets (okeyctl --hex, PSKC, oathtool).
 #include <okey/otp.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libotp/src/hotp.cpp — key handles, HOTP (RFC 4226) and TOTP (RFC 6238) values.
 #include "key.hpp"
 

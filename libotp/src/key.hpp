@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libotp/src/key.hpp — the key handle and the per-call code generator (internal).
 //
 // Why not EVP_MAC: measured on this machine, an HMAC context re-initialised per

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libotp/src/passcode.cpp — the one passcode parser: PIN followed by the key's code.
 #include <okey/otp.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libotp/src/pin.cpp — PIN policy: digits only, length bounds, trivial PINs.
 #include <okey/otp.h>
 

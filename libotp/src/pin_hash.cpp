@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libotp/src/pin_hash.cpp — Argon2id PIN hashing in PHC string format.
 //
 // A PHC string comes from the store, which an attacker may have written to:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libotp/src/uri.cpp — otpauth:// URIs (Google Key URI format) for software keys.
 //
 // Format: otpauth://TYPE/LABEL?secret=B32&issuer=I&algorithm=A&digits=D&period=P

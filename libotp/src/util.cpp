@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libotp/src/util.cpp — error texts, version, constant-time compare, wiping.
 #include <okey/otp.h>
 

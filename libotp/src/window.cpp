@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libotp/src/window.cpp — window verification with replay protection and drift,
 // single-step checks and the administrator's two-code resync.
 #include "key.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // pam/demo/demo_login.cpp — `okey-demo-login`, the login program of
 // scripts/demo: pam_start + pam_authenticate through the real libpam (and
 // pam_okey.so named in the service file), with a terminal conversation and a

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # pam/demo/run-demo.sh — the demo's login through the real PAM stack, from an
 # existing build: a throwaway store in a temp dir, a demo key assigned to
 # jdupont in new-PIN mode, then okey-demo-login (libpam through pam_wrapper,

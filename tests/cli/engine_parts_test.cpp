@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/cli/engine_parts_test.cpp — the engine pieces okeyctl stands on, tested
 // directly: the login-id rule (DESIGN.md §6), the PSKC reader against the
 // RFC 6030 examples and hostile variants, and calendar dates.

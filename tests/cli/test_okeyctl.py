@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """tests/cli/test_okeyctl.py — okeyctl through the real binary (label: cli).
 
 Every verb's success and refusal paths, the lifecycle rules, --json output,

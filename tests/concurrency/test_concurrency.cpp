@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/concurrency/test_concurrency.cpp — 20 processes released at the same
 // instant, each running pam_start + pam_authenticate through pam_wrapper
 // against one store: the same passcode succeeds exactly once; 20 wrong

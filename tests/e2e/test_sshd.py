@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """tests/e2e/test_sshd.py — end to end through OpenSSH: a real sshd on
 127.0.0.1 (own config, host key and pam_wrapper service folder in a temp dir,
 keyboard-interactive only, UsePAM yes) loads the built pam_okey.so; a real ssh

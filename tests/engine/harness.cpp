@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/engine/harness.cpp — see harness.hpp.
 #include "harness.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/engine/harness.hpp — the world an engine test logs into: a real store
 // in a temporary directory holding one key assigned to one login, a fake
 // clock, a scripted prompter that records every prompt and message, a logger

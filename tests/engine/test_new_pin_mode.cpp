@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/engine/test_new_pin_mode.cpp — new-PIN mode (DESIGN.md §4.2): code
 // only, the new PIN twice (mismatch and policy re-asked, at most 3 times),
 // then PIN + code at a strictly later step; the PIN is stored only then.

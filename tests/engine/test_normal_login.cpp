@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/engine/test_normal_login.cpp — the normal passcode flow (DESIGN.md
 // §4.1), the ±window edges, next-code mode (§4.3), PIN hash upgrade, stacking
 // (use_first_pass / try_first_pass), conversation failures, language.

@@ -1,9 +1,10 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/engine/test_refusals.cpp — lockout (DESIGN.md §4.5), expired, lost,
 // stock and missing keys, unknown logins (deny / ignore), an unusable store,
 // and the decoy work done where there is nothing real to check.
 #include "harness.hpp"
 
-#include "engine/decoy.hpp"
+#include "engine/local/decoy.hpp"
 
 #include <sys/stat.h>
 

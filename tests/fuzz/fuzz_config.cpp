@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/fuzz/fuzz_config.cpp — libFuzzer target for okey::parse_config
 // (DESIGN.md §7), the one reading of okey.conf. Any text must give either a
 // Config whose every value is within its documented range, or an Errc::config

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/fuzz/fuzz_offline_items.cpp — libFuzzer target for the reading of
 // privacyIDEA offline items (`auth_items.offline`, engine/remote/offline.hpp,
 // DESIGN.md §5) from a server's JSON reply. The first byte picks whether the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/fuzz/fuzz_passcode.cpp — libFuzzer target for okey_otp_passcode_parse
 // (DESIGN.md §2). The first byte picks the rules; the rest is the passcode as
 // typed at the prompt. Any input must give OK or PASSCODE_FORMAT — never a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/fuzz/fuzz_pskc.cpp — libFuzzer target for okey::pskc::parse, the PSKC
 // (RFC 6030) importer behind `okeyctl token import-pskc`. The first byte says
 // whether a pre-shared key is given (the RFC 6030 example key); the rest is

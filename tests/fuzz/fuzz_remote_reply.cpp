@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/fuzz/fuzz_remote_reply.cpp — libFuzzer target for the reading of a
 // validation server's JSON replies (engine/remote/reply.hpp, DESIGN.md §5): a
 // hostile or compromised server, or anyone on the path, chooses these bytes.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/fuzz/fuzz_support.hpp — what every fuzz target shares: a byte reader
 // that carves parameters out of the input, exact-size heap copies (so that
 // AddressSanitizer sees any read one byte past the end), and a check that

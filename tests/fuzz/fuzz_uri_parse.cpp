@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/fuzz/fuzz_uri_parse.cpp — libFuzzer target for okey_otp_uri_parse
 // (DESIGN.md §2): any bytes handed over as an otpauth:// URI (a QR code, a
 // pasted line) must parse to valid fields or be refused with URI_FORMAT;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/fuzz/fuzz_uri_roundtrip.cpp — libFuzzer target for okey_otp_uri_build
 // then okey_otp_uri_parse (DESIGN.md §2, `okeyctl user enroll-software`): any
 // fields the builder accepts — issuers and accounts with any bytes — must give

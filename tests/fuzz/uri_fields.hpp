@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/fuzz/uri_fields.hpp — the checks the two otpauth URI targets share:
 // parsed fields are within the ranges libotp promises, and a built URI parses
 // back to the fields it was built from.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/fuzz/utf8.hpp — a strict, independent UTF-8 check for the fuzz
 // targets: text that reaches a user's terminal (a server's message) must be
 // well-formed UTF-8 (no overlong forms, surrogates or code points past

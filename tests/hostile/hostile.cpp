@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/hostile/hostile.cpp — see hostile.hpp.
 #include "tests/hostile/hostile.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/hostile/hostile.hpp — what the hostile suites add to the PAM-stack
 // harness (tests/pam/harness.hpp): a login run in a child process with a
 // deadline (a module that hangs on a FIFO or a lock is a failure, not a stuck

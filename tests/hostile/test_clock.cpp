@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/hostile/test_clock.cpp — the system clock stepping back an hour (and
 // forward again) between logins, through the real PAM stack. The process runs
 // under libfaketime (FAKETIME_NO_CACHE=1: setenv("FAKETIME", …) moves the

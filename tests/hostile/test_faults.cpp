@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/hostile/test_faults.cpp — faults during a login, through the real PAM
 // stack: the login process killed (SIGKILL) while it waits for the store's
 // write lock, right after its failure was charged (new-PIN and next-code

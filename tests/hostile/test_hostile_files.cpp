@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/hostile/test_hostile_files.cpp — the store, its folder, the key file
 // and the config replaced or loosened by someone who should not be able to:
 // a symlink, a hard link, a FIFO, a directory, a group/world-writable or

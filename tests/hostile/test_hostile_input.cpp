@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/hostile/test_hostile_input.cpp — what a person at the prompt can type,
 // and what a broken PAM application can answer, through the real PAM stack:
 // passcodes of 0, 1, 63, 64, 65 and 1 000 000 bytes, NUL bytes, letters,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* tests/install/hello.c — a user's first program against the installed library. */
 #include <okey/otp.h>
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/install/test_install.sh BUILD-DIR SOURCE-DIR CC CXX — installs the build
 # into a temporary DESTDIR, then: a C program built with pkg-config flags, a
 # CMake project using find_package(okey-otp), and a check that the shared

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tests/pam/check_exports.cmake — `nm -D --defined-only pam_okey.so` must list
 # pam_sm_authenticate and pam_sm_setcred and nothing else.
 execute_process(COMMAND nm -D --defined-only ${MODULE}

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/pam/harness.cpp — see harness.hpp. Failures here abort the test
 // program: a fixture that cannot be built is a failed test, never a skip.
 #include "tests/pam/harness.hpp"

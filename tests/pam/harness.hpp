@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/pam/harness.hpp — what the PAM-stack suites share: a temporary folder,
 // service files for pam_wrapper naming the built module by absolute path, a
 // scripted conversation that records every message, a store fixture made

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/pam/okey_fixture.cpp — `okey-test-fixture`: the store fixture of the
 // PAM harness as a command, for the sshd test, the demo and the benchmark
 // (they are not C++). Writes a throwaway store with cheap Argon2 parameters.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tests/pam/pam_wrapper_env.cmake — the environment a test needs to load the
 # real libpam through pam_wrapper (TESTING.md): preload (libasan first under
 # OKEY_SANITIZE) and PAM_WRAPPER=1. The service folder itself is written and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/pam/test_pam_config.cpp — the module's arguments and config through
 // the real PAM stack: languages and overridden prompts checked literally,
 // broken or unsafe configs and unknown arguments fail closed (PAM_SERVICE_ERR)

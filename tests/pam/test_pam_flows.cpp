@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/pam/test_pam_flows.cpp — every login flow of DESIGN.md §4 through the
 // real pam_okey.so: the PAM code, the prompts' French texts (literally) and
 // the store afterwards (last step, drift, failures, lock, PIN, audit).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* tests/peers/peer_codes.c — prints libotp's TOTP codes for the peer test.
  * Each stdin line: HEX-SECRET ALGORITHM(1|2|3) DIGITS PERIOD UNIX-TIME COUNT;
  * each output line: the COUNT codes at UNIX-TIME, +PERIOD, … separated by spaces

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """tests/peers/test_oathtool.py — libotp's TOTP codes must equal oathtool's.
 
 1000 random cases (secret 10–64 bytes, SHA1/SHA256/SHA512, 6/8 digits, period

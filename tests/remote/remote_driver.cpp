@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/remote/remote_driver.cpp — runs okey::run_remote_login once, as the
 // remote suite and benchmark need it: settings from argv (no config file, so
 // every case states its own), answers to prompts read from stdin (one per

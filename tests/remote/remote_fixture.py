@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """tests/remote/remote_fixture.py — what the remote tests and benchmark share:
 test certificates made with the openssl CLI, test servers (server.py) started
 on 127.0.0.1 with ephemeral ports and stopped by PID, a port nothing listens

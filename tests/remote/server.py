@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """tests/remote/server.py — a privacyIDEA-like validation service for the
 remote suite and benchmark (DESIGN.md §5, TESTING.md suite 5). Standard
 library only. Listens with TLS on 127.0.0.1 (ephemeral port printed on stdout

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """tests/remote/test_remote.py — the remote backend (DESIGN.md §5) driven
 through okey::run_remote_login (remote_driver) against TLS test servers:
 verdicts, challenges, failover, timeouts, proxies, certificates, failmode and

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """tests/remote/test_remote_pam.py — the remote backend through the real PAM
 stack: pam_okey.so loaded by libpam under pam_wrapper (pypamtest), configured
 with backend = "remote" against the TLS test servers. Return codes and what

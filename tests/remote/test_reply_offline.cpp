@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/remote/test_reply_offline.cpp — the pure parts of the remote backend:
 // strict reply reading (every malformed shape is an error, never an accept),
 // text sanitising, offline items and passlib pbkdf2-sha512 verification.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/store/store_fixture.hpp — a throwaway store in a temp dir owned by the
 // invoking user, and raw SQLite access to look behind the store's back.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/store/support.hpp — what the store suite's tests share: cmocka,
 // a private temporary directory removed at the end, small file helpers.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/store/test_config.cpp — the config loader: defaults, every key, every
 // refusal naming file, line and key, the language switch keeping the file's
 // overrides, module arguments, unsafe files, and the shipped okey.conf.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/store/test_file_trust.cpp — the file-trust rules: every unsafe kind
 // of file is refused with a message naming the file and the reason, and a
 // safe one is read whole.

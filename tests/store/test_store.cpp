@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/store/test_store.cpp — the store: creation with safe modes, refusal of
 // unsafe files, every lifecycle act's success and refusal paths with its audit
 // row, the login path (look-up, failure counter, step acceptance), sealed

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/store/test_store_concurrency.cpp — 8 processes hammer one key and one
 // login at once: each tries steps drawn from one shared range and charges a
 // failure after each try. Afterwards no step was accepted twice, the last

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* tests/unit/test_encoding.c — base32 (RFC 4648 §10 vectors) and hex. */
 #include <okey/otp.h>
 

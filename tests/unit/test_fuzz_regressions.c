@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* tests/unit/test_fuzz_regressions.c — every input the libFuzzer targets of
  * tests/fuzz/ found breaking libotp, kept as a test so the bug stays fixed.
  * Each test names the target and what broke. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* tests/unit/test_hotp.c — HOTP and TOTP against RFC 4226 App. D and RFC 6238 App. B. */
 #include <okey/otp.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* tests/unit/test_passcode.c — passcode parsing: every error and every boundary. */
 #include <okey/otp.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* tests/unit/test_pin.c — PIN policy: digits, length bounds, trivial PINs. */
 #include <okey/otp.h>
 

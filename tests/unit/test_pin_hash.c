@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* tests/unit/test_pin_hash.c — Argon2id PIN hashing: PHC round trips, wrong PIN,
  * malformed or hostile PHC strings, needs-rehash. Cheap parameters except in
  * the one test of the defaults. */

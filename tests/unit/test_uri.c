@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* tests/unit/test_uri.c — otpauth:// URIs: build, parse, round trip, every parse error. */
 #include <okey/otp.h>
 

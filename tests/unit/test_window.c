@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* tests/unit/test_window.c — window verification, replay, drift and resync at
  * their boundaries. The clock is step 1000 (period 30) unless a test says. */
 #include <okey/otp.h>

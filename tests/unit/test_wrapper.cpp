@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/unit/test_wrapper.cpp — the header-only C++ wrapper okey/otp.hpp compiles
 // and drives the library: keys, codes, verification, passcodes, PINs, URIs.
 #include <okey/otp.hpp>

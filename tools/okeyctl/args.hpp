@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tools/okeyctl/args.hpp — command-line parsing for okeyctl: the global
 // options (DESIGN.md §6) and each verb's own options and positional
 // arguments. `--name value` and `--name=value`; `--` ends the options.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tools/okeyctl/checks.cpp — the checks on values an administrator types,
 // shared by every verb: a refusal names what was wrong before the store is
 // touched.

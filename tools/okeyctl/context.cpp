@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tools/okeyctl/context.cpp — see context.hpp.
 #include "context.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tools/okeyctl/context.hpp — what every verb needs: the global options, the
 // configuration, the store (opened on first use, files trusted when owned by
 // the invoking user), the clock, the output, and the one way a verb refuses

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tools/okeyctl/main.cpp — okeyctl's entry: global options, the table of
 // verbs (DESIGN.md §6), and the exit codes: 0 done, 1 refused (one line
 // "okeyctl: <reason>" on stderr), 2 usage error.

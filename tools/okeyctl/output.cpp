@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tools/okeyctl/output.cpp — see output.hpp.
 #include "output.hpp"
 

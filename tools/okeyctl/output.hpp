@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tools/okeyctl/output.hpp — what okeyctl prints on stdout: plain text for
 // people, or one JSON document (--json) for scripts. Records of the store are
 // rendered here, in one place, so text and JSON always carry the same facts.

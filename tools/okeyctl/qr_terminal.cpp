@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tools/okeyctl/qr_terminal.cpp — see qr_terminal.hpp.
 #include "qr_terminal.hpp"
 

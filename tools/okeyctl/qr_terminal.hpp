@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tools/okeyctl/qr_terminal.hpp — a QR code of the otpauth URI drawn in the
 // terminal with UTF-8 half blocks (two module rows per text line), through
 // libqrencode. Light modules are drawn, dark ones left as the background, so

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tools/okeyctl/secret_input.cpp — see secret_input.hpp.
 #include "secret_input.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tools/okeyctl/secret_input.hpp — reading secrets and lots the only ways
 // okeyctl accepts them: from a file or from stdin ("-"), never from argv.
 // Contents are kept in wiping storage; sizes are capped.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tools/okeyctl/syslog_logger.hpp — the engine's Logger for okeyctl: syslog,
 // facility LOG_AUTHPRIV, ident "okeyctl", like the PAM module's lines.
 #pragma once

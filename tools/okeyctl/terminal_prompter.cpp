@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tools/okeyctl/terminal_prompter.cpp — see terminal_prompter.hpp.
 #include "terminal_prompter.hpp"
 

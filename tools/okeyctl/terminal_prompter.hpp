@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tools/okeyctl/terminal_prompter.hpp — the engine's Prompter on this
 // terminal, for `okeyctl check`. Questions and messages go to stderr (stdout
 // stays for results); answers come from stdin: with echo off (termios) when

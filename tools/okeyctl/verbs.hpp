@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tools/okeyctl/verbs.hpp — one handler per verb of DESIGN.md §6, grouped by
 // file: verbs_token.cpp (token …), verbs_user.cpp (user …), verbs_admin.cpp
 // (init, login-id, check, audit). A handler parses its own arguments, acts

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tools/okeyctl/verbs_admin.cpp — the verbs around the lifecycle: creating
 // the store (init), choosing a login (login-id), trying a login in this
 // terminal (check) and reading the audit trail (audit).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tools/okeyctl/verbs_token.cpp — the `token …` verbs: adding keys to stock
 // (one by one or a PSKC lot), listing and showing them, and each lifecycle
 // act (assign, lost, return, resync, expire-on), all audited by the store.

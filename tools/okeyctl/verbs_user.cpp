@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tools/okeyctl/verbs_user.cpp — the `user …` verbs: enrolling a software key
 // (random secret, otpauth URI, terminal QR code), renewal, PIN reset, unlock
 // and the view of one login.

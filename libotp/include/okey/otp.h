@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * okey/otp.h — the public C ABI of libokey-otp (DESIGN.md §2).
  *

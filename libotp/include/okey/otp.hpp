@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // okey/otp.hpp — header-only C++20 wrapper over okey/otp.h: RAII handles,
 // string_view / span parameters, wiping buffers. No exceptions: operations
 // return okey::otp::Result<T> (a value or an okey_otp_error).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A C++ user of okey/otp.hpp through find_package(okey-otp).
 #include <okey/otp.hpp>
 

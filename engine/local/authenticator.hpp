@@ -1,4 +1,5 @@
-// engine/authenticator.hpp — the login state machine over the local store
+// SPDX-License-Identifier: Apache-2.0
+// engine/local/authenticator.hpp — the login state machine over the local store
 // (DESIGN.md §4): normal passcode, next-code mode on drift, new-PIN mode,
 // lockout, and the refusals (unknown login, no key, expired key). It decides
 // one login; run_login (engine/login.cpp) audits and logs the decision.

@@ -1,8 +1,9 @@
-// engine/new_pin_mode.cpp — new-PIN mode (DESIGN.md §4.2): a key just
+// SPDX-License-Identifier: Apache-2.0
+// engine/local/new_pin_mode.cpp — new-PIN mode (DESIGN.md §4.2): a key just
 // assigned, or a PIN reset by the administrator. The code alone proves the
 // key; the new PIN is chosen twice; then a full passcode with a code at a
 // strictly later step proves both before the PIN is stored.
-#include "engine/authenticator.hpp"
+#include "engine/local/authenticator.hpp"
 
 #include <utility>
 

@@ -1,5 +1,6 @@
-// engine/decoy.cpp — see decoy.hpp.
-#include "engine/decoy.hpp"
+// SPDX-License-Identifier: Apache-2.0
+// engine/local/decoy.cpp — see decoy.hpp.
+#include "engine/local/decoy.hpp"
 
 #include <okey/otp.hpp>
 

@@ -1,4 +1,5 @@
-// engine/decoy.hpp — the work a refused login does when there is nothing real
+// SPDX-License-Identifier: Apache-2.0
+// engine/local/decoy.hpp — the work a refused login does when there is nothing real
 // to check (unknown login, no key): the same Argon2id cost and the same code
 // verification as a real attempt, so that timing does not tell a stranger
 // which logins exist (DESIGN.md §4, unknown_user = "deny").

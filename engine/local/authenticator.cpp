@@ -1,4 +1,5 @@
-// engine/authenticator.cpp — which flow a login runs, the normal passcode
+// SPDX-License-Identifier: Apache-2.0
+// engine/local/authenticator.cpp — which flow a login runs, the normal passcode
 // flow (with use_first_pass / try_first_pass), next-code mode, the lockout
 // and the refusals of DESIGN.md §4. New-PIN mode is in new_pin_mode.cpp.
 //
@@ -7,9 +8,9 @@
 // correct passcode, a locked login only after the key's correct code (the PIN
 // is not judged during a lock, so the lock is no PIN oracle); the user never learns which part of a
 // passcode was wrong; an unknown login costs what a real one costs.
-#include "engine/authenticator.hpp"
+#include "engine/local/authenticator.hpp"
 
-#include "engine/decoy.hpp"
+#include "engine/local/decoy.hpp"
 #include "engine/log_text.hpp"
 
 #include <ctime>
