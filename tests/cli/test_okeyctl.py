@@ -352,6 +352,40 @@ class Lifecycle(Store):
         self.assertIn("perdue dans le train", text)
 
 
+class TextOutput(Store):
+    """What an administrator reads in text mode: words, and columns that line up."""
+
+    def test_user_show_says_pin_state_in_words(self):
+        self.add_key("K1")
+        self.ok("token", "assign", "K1", "jdupont")
+        self.assertIn("PIN:         not set: new-PIN mode at the next login\n",
+                      self.ok("user", "show", "jdupont"))
+        # A PIN stored, as after a first login.
+        subprocess.run(["sqlite3", self.store, "UPDATE users SET pin_hash = '$argon2id$x', "
+                        "pin_state = 'set' WHERE login = 'jdupont'"], check=True)
+        text = self.ok("user", "show", "jdupont")
+        self.assertIn("PIN:         set\n", text)
+        self.assertNotIn("(set)", text)
+
+    def test_audit_columns_line_up_with_long_services_and_hosts(self):
+        self.add_key("K1")
+        self.ok("token", "assign", "K1", "jdupont")
+        subprocess.run(["sqlite3", self.store,
+                        "INSERT INTO audit (time, login, serial, service, remote_host, event, "
+                        "outcome, reason) VALUES (1700000000, 'jdupont', 'K1', 'sshd', "
+                        "'2001:db8:85a3::8a2e:370:7334', 'login', 'refused', 'wrong passcode')"],
+                       check=True)
+        lines = self.ok("audit").splitlines()
+        header = lines[0]
+        for column in ("EVENT", "OUTCOME", "LOGIN", "SERIAL", "SERVICE", "FROM", "REASON"):
+            start = header.index(column)
+            for row in lines[1:]:
+                self.assertEqual(row[start - 1], " ", "%s column out of line in %r" % (column, row))
+                self.assertNotEqual(row[start], " ", "%s column out of line in %r" % (column, row))
+        self.assertIn("2001:db8:85a3::8a2e:370:7334", lines[-1])
+        self.assertTrue(lines[-1].endswith("wrong passcode"))
+
+
 class EnrollSoftware(Store):
     def test_enroll_prints_uri_and_qr(self):
         out = self.ok("user", "enroll-software", "cjoseph1", "--issuer", "Académie de Besançon")

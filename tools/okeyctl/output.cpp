@@ -4,6 +4,7 @@
 
 #include "engine/calendar_date.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -20,9 +21,44 @@ nlohmann::json optional_json(const std::string& text) {
     return text.empty() ? nlohmann::json(nullptr) : nlohmann::json(text);
 }
 
+// Characters on a terminal: UTF-8 continuation bytes take no column.
+std::size_t display_width(std::string_view text) {
+    std::size_t width = 0;
+    for (unsigned char c : text) width += (c & 0xC0) != 0x80;
+    return width;
+}
+
 std::string padded(std::string text, std::size_t width) {
-    if (text.size() < width) text.append(width - text.size(), ' ');
+    const std::size_t shown = display_width(text);
+    if (shown < width) text.append(width - shown, ' ');
     return text;
+}
+
+// What an administrator needs to know of a login's PIN, in words.
+std::string pin_text(const okey::UserRecord& u) {
+    if (u.pin_state == okey::PinState::new_pin_required)
+        return u.pin_hash.empty() ? "not set: new-PIN mode at the next login"
+                                  : "reset: new-PIN mode at the next login";
+    return u.pin_hash.empty() ? "none" : "set";
+}
+
+// Rows printed under a header, each column as wide as its widest cell, so
+// that a long value (sshd@2001:db8::1) never pushes the next column out of line.
+void print_table(const Output& out, const std::vector<std::vector<std::string>>& rows) {
+    std::vector<std::size_t> widths;
+    for (const auto& row : rows)
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            if (widths.size() <= i) widths.push_back(0);
+            widths[i] = std::max(widths[i], display_width(row[i]));
+        }
+    for (const auto& row : rows) {
+        std::string text;
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            // The last column is not padded: no trailing spaces.
+            text += i + 1 == row.size() ? row[i] : padded(row[i], widths[i]) + " ";
+        }
+        out.line(text);
+    }
 }
 
 }  // namespace
@@ -86,12 +122,12 @@ void Output::tokens(const std::vector<okey::TokenRecord>& tokens) const {
         document(list);
         return;
     }
-    line("SERIAL               STATE     OWNER            LOT          EXPIRES     KIND");
-    for (const auto& t : tokens) {
-        line(padded(printable(t.spec.serial), 20) + " " + padded(std::string(okey::to_string(t.state)), 9) +
-             " " + padded(or_dash(t.owner), 16) + " " + padded(or_dash(t.spec.lot), 12) + " " +
-             padded(or_dash(t.spec.expires), 11) + " " + std::string(okey::to_string(t.spec.kind)));
-    }
+    std::vector<std::vector<std::string>> rows{{"SERIAL", "STATE", "OWNER", "LOT", "EXPIRES", "KIND"}};
+    for (const auto& t : tokens)
+        rows.push_back({printable(t.spec.serial), std::string(okey::to_string(t.state)),
+                        or_dash(t.owner), or_dash(t.spec.lot), or_dash(t.spec.expires),
+                        std::string(okey::to_string(t.spec.kind))});
+    print_table(*this, rows);
 }
 
 void Output::token(const okey::TokenRecord& t) const {
@@ -141,8 +177,7 @@ void Output::user(const okey::UserRecord& u, const std::vector<okey::TokenRecord
         return;
     }
     line("login:       " + printable(u.login));
-    line("PIN:         " + std::string(u.pin_hash.empty() ? "none" : "set") + " (" +
-         std::string(okey::to_string(u.pin_state)) + ")");
+    line("PIN:         " + pin_text(u));
     line("failures:    " + std::to_string(u.failures));
     line("locked:      " + locked_text);
     if (keys.empty()) line("key:         -");
@@ -168,14 +203,13 @@ void Output::audit(const std::vector<okey::AuditEntry>& entries) const {
         document(list);
         return;
     }
-    line("TIME                 EVENT                OUTCOME   LOGIN            SERIAL               SERVICE   REASON");
-    for (const auto& e : entries) {
-        std::string service = or_dash(e.service);
-        if (!e.remote_host.empty()) service += "@" + printable(e.remote_host);
-        line(okey::format_utc_time(e.time) + " " + padded(printable(e.event), 20) + " " +
-             padded(printable(e.outcome), 9) + " " + padded(or_dash(e.login), 16) + " " +
-             padded(or_dash(e.serial), 20) + " " + padded(service, 9) + " " + or_dash(e.reason));
-    }
+    std::vector<std::vector<std::string>> rows{
+        {"TIME", "EVENT", "OUTCOME", "LOGIN", "SERIAL", "SERVICE", "FROM", "REASON"}};
+    for (const auto& e : entries)
+        rows.push_back({okey::format_utc_time(e.time), printable(e.event), printable(e.outcome),
+                        or_dash(e.login), or_dash(e.serial), or_dash(e.service),
+                        or_dash(e.remote_host), or_dash(e.reason)});
+    print_table(*this, rows);
 }
 
 }  // namespace okeyctl
