@@ -49,7 +49,7 @@ Result<std::vector<TokenRecord>> Store::list_tokens(const TokenFilter& filter) {
             std::string("SELECT ") + store::token_columns +
             " FROM tokens WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR owner = ?2) "
             "AND (?3 IS NULL OR lot = ?3) ORDER BY serial";
-        auto stmt = impl_->db.prepare(sql.c_str());
+        auto stmt = impl_->db->prepare(sql.c_str());
         if (!stmt) return stmt.error();
         if (filter.state) stmt->bind_text(1, to_string(*filter.state));
         if (filter.login) stmt->bind_text(2, *filter.login);
@@ -69,7 +69,7 @@ Result<std::vector<TokenRecord>> Store::list_tokens(const TokenFilter& filter) {
 
 Result<otp::SecretBytes> Store::token_secret(std::string_view serial) {
     return impl_->read([&]() -> Result<otp::SecretBytes> {
-        auto stmt = impl_->db.prepare("SELECT secret FROM tokens WHERE serial = ?1");
+        auto stmt = impl_->db->prepare("SELECT secret FROM tokens WHERE serial = ?1");
         if (!stmt) return stmt.error();
         stmt->bind_text(1, serial);
         auto row = stmt->step();
@@ -95,7 +95,7 @@ Result<void> Store::mark_lost(std::string_view serial, const Act& act) {
         if (!token) return token.error();
         if (token->state != KeyState::stock && token->state != KeyState::assigned)
             return make_error(Errc::wrong_state, refused_state(token.value(), "already out of use"));
-        auto stmt = impl_->db.prepare(
+        auto stmt = impl_->db->prepare(
             "UPDATE tokens SET state = 'lost', owner = NULL, updated = ?2 WHERE serial = ?1");
         if (!stmt) return stmt.error();
         stmt->bind_text(1, serial).bind_int(2, act.now);
@@ -111,7 +111,7 @@ Result<void> Store::return_to_stock(std::string_view serial, const Act& act) {
         if (token->state != KeyState::assigned)
             return make_error(Errc::wrong_state,
                               refused_state(token.value(), "only an assigned key can be returned"));
-        auto stmt = impl_->db.prepare(
+        auto stmt = impl_->db->prepare(
             "UPDATE tokens SET state = 'stock', owner = NULL, drift = 0, last_step = NULL, "
             "updated = ?2 WHERE serial = ?1");
         if (!stmt) return stmt.error();
@@ -129,7 +129,7 @@ Result<void> Store::set_expiry(std::string_view serial, std::string_view date, c
         if (token->state != KeyState::stock && token->state != KeyState::assigned)
             return make_error(Errc::wrong_state, refused_state(token.value(), "never valid again"));
         auto stmt =
-            impl_->db.prepare("UPDATE tokens SET expires = ?2, updated = ?3 WHERE serial = ?1");
+            impl_->db->prepare("UPDATE tokens SET expires = ?2, updated = ?3 WHERE serial = ?1");
         if (!stmt) return stmt.error();
         stmt->bind_text(1, serial).bind_text(2, date).bind_int(3, act.now);
         if (auto done = stmt->run(); !done) return done;
@@ -149,7 +149,7 @@ Result<void> Store::record_resync(std::string_view serial, std::uint64_t step, s
         if (token->last_step && step <= *token->last_step)
             return make_error(Errc::wrong_state,
                               "serial " + std::string(serial) + ": these codes were already used");
-        auto stmt = impl_->db.prepare(
+        auto stmt = impl_->db->prepare(
             "UPDATE tokens SET last_step = ?2, drift = ?3, updated = ?4 WHERE serial = ?1");
         if (!stmt) return stmt.error();
         stmt->bind_text(1, serial)
@@ -182,7 +182,7 @@ Result<void> Store::enroll(const KeySpec& spec, std::span<const std::uint8_t> se
 
 Result<UserRecord> Store::get_user(std::string_view login) {
     return impl_->read([&]() -> Result<UserRecord> {
-        auto stmt = impl_->db.prepare(
+        auto stmt = impl_->db->prepare(
             "SELECT pin_hash, pin_state, failures, locked_until FROM users WHERE login = ?1");
         if (!stmt) return stmt.error();
         stmt->bind_text(1, login);
@@ -212,7 +212,7 @@ Result<void> Store::renew(std::string_view login, std::string_view new_serial, c
         if (fresh->state != KeyState::stock)
             return make_error(Errc::wrong_state,
                               refused_state(fresh.value(), "only a key in stock can be assigned"));
-        auto retire = impl_->db.prepare(
+        auto retire = impl_->db->prepare(
             "UPDATE tokens SET state = 'retired', owner = NULL, updated = ?2 WHERE serial = ?1");
         if (!retire) return retire.error();
         retire->bind_text(1, *current.value()).bind_int(2, act.now);
@@ -227,11 +227,11 @@ Result<void> Store::renew(std::string_view login, std::string_view new_serial, c
 Result<void> Store::Impl::update_login(std::string_view login, const char* sql,
                                        std::string_view event, const Act& act) {
     return write([&]() -> Result<void> {
-        auto stmt = db.prepare(sql);
+        auto stmt = db->prepare(sql);
         if (!stmt) return stmt.error();
         stmt->bind_text(1, login).bind_int(2, act.now);
         if (auto done = stmt->run(); !done) return done;
-        if (sqlite3_changes(db.handle()) != 1)
+        if (db->changes() != 1)
             return make_error(Errc::not_found, "login " + std::string(login) + ": not in the store");
         auto serial = assigned_serial(login);
         if (!serial) return serial.error();
@@ -258,7 +258,7 @@ Result<std::vector<std::string>> Store::logins_like(std::string_view base) {
     return impl_->read([&]() -> R {
         // Every login sorting between base and base + ':' (the byte after '9')
         // starts with base; keep those followed by digits only.
-        auto stmt = impl_->db.prepare(
+        auto stmt = impl_->db->prepare(
             "SELECT login FROM users WHERE login >= ?1 AND login < ?1 || ':' ORDER BY login");
         if (!stmt) return stmt.error();
         stmt->bind_text(1, base);
@@ -281,7 +281,7 @@ Result<std::vector<std::string>> Store::logins_like(std::string_view base) {
 Result<std::vector<AuditEntry>> Store::audit(const AuditFilter& filter) {
     using R = Result<std::vector<AuditEntry>>;
     return impl_->read([&]() -> R {
-        auto stmt = impl_->db.prepare(
+        auto stmt = impl_->db->prepare(
             "SELECT time, login, serial, service, remote_host, event, outcome, reason FROM audit "
             "WHERE (?1 IS NULL OR login = ?1) AND (?2 IS NULL OR time >= ?2) ORDER BY id");
         if (!stmt) return stmt.error();

@@ -19,11 +19,11 @@ Result<void> Store::replace_offline(const OfflineBatch& batch) {
         offline_aad(batch.login));
     if (!sealed) return sealed.error();
     return impl_->write([&]() -> Result<void> {
-        auto drop = impl_->db.prepare("DELETE FROM offline_batches WHERE login = ?1");
+        auto drop = impl_->db->prepare("DELETE FROM offline_batches WHERE login = ?1");
         if (!drop) return drop.error();
         drop->bind_text(1, batch.login);
         if (auto done = drop->run(); !done) return done;
-        auto insert = impl_->db.prepare(
+        auto insert = impl_->db->prepare(
             "INSERT INTO offline_batches (login, serial, refill_token, received) "
             "VALUES (?1, ?2, ?3, ?4)");
         if (!insert) return insert.error();
@@ -33,7 +33,7 @@ Result<void> Store::replace_offline(const OfflineBatch& batch) {
             .bind_int(4, batch.received);
         if (auto done = insert->run(); !done) return done;
         for (const auto& [counter, hash] : batch.values) {
-            auto value = impl_->db.prepare(
+            auto value = impl_->db->prepare(
                 "INSERT INTO offline_values (login, counter, hash) VALUES (?1, ?2, ?3)");
             if (!value) return value.error();
             value->bind_text(1, batch.login)
@@ -48,7 +48,7 @@ Result<void> Store::replace_offline(const OfflineBatch& batch) {
 Result<std::optional<OfflineBatch>> Store::load_offline(std::string_view login) {
     using R = Result<std::optional<OfflineBatch>>;
     return impl_->read([&]() -> R {
-        auto head = impl_->db.prepare(
+        auto head = impl_->db->prepare(
             "SELECT serial, refill_token, received FROM offline_batches WHERE login = ?1");
         if (!head) return head.error();
         head->bind_text(1, login);
@@ -65,7 +65,7 @@ Result<std::optional<OfflineBatch>> Store::load_offline(std::string_view login) 
                                                  ": refill token does not decrypt");
         batch.refill_token = otp::SecretString(std::string_view(
             reinterpret_cast<const char*>(token->data()), token->size()));
-        auto values = impl_->db.prepare(
+        auto values = impl_->db->prepare(
             "SELECT counter, hash FROM offline_values WHERE login = ?1 ORDER BY counter");
         if (!values) return values.error();
         values->bind_text(1, login);
@@ -82,19 +82,19 @@ Result<std::optional<OfflineBatch>> Store::load_offline(std::string_view login) 
 
 Result<bool> Store::consume_offline(std::string_view login, std::uint64_t counter) {
     return impl_->write([&]() -> Result<bool> {
-        auto stmt = impl_->db.prepare(
+        auto stmt = impl_->db->prepare(
             "DELETE FROM offline_values WHERE login = ?1 AND counter <= ?2 "
             "AND EXISTS (SELECT 1 FROM offline_values WHERE login = ?1 AND counter = ?2)");
         if (!stmt) return stmt.error();
         stmt->bind_text(1, login).bind_int(2, static_cast<std::int64_t>(counter));
         if (auto done = stmt->run(); !done) return done.error();
-        return sqlite3_changes(impl_->db.handle()) > 0;
+        return impl_->db->changes() > 0;
     });
 }
 
 Result<void> Store::drop_offline(std::string_view login) {
     return impl_->write([&]() -> Result<void> {
-        auto stmt = impl_->db.prepare("DELETE FROM offline_batches WHERE login = ?1");
+        auto stmt = impl_->db->prepare("DELETE FROM offline_batches WHERE login = ?1");
         if (!stmt) return stmt.error();
         stmt->bind_text(1, login);
         return stmt->run();

@@ -113,7 +113,7 @@ Result<void> check_spec(const KeySpec& spec, std::span<const std::uint8_t> secre
 }  // namespace store
 
 Result<void> Store::Impl::insert_audit(const AuditEntry& e) {
-    auto stmt = db.prepare(
+    auto stmt = db->prepare(
         "INSERT INTO audit (time, login, serial, service, remote_host, event, outcome, reason) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
     if (!stmt) return stmt.error();
@@ -146,7 +146,7 @@ Result<void> Store::Impl::audit_act(const Act& act, std::string_view event, std:
 Result<TokenRecord> Store::Impl::find_token(std::string_view serial) {
     static const std::string sql =
         std::string("SELECT ") + store::token_columns + " FROM tokens WHERE serial = ?1";
-    auto stmt = db.prepare(sql.c_str());
+    auto stmt = db->prepare(sql.c_str());
     if (!stmt) return stmt.error();
     stmt->bind_text(1, serial);
     auto row = stmt->step();
@@ -176,7 +176,7 @@ Result<void> Store::Impl::insert_token(const KeySpec& spec, std::span<const std:
     if (auto ok = store::check_spec(spec, secret); !ok) return ok;
     auto sealed = seal_secret(spec.serial, secret);
     if (!sealed) return sealed.error();
-    auto stmt = db.prepare(
+    auto stmt = db->prepare(
         "INSERT INTO tokens (serial, kind, algorithm, digits, period, secret, state, lot, "
         "expires, drift, created, updated) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'stock', ?7, ?8, 0, ?9, ?9)");
@@ -197,7 +197,7 @@ Result<void> Store::Impl::insert_token(const KeySpec& spec, std::span<const std:
 }
 
 Result<std::optional<std::string>> Store::Impl::assigned_serial(std::string_view login) {
-    auto stmt = db.prepare("SELECT serial FROM tokens WHERE owner = ?1 AND state = 'assigned'");
+    auto stmt = db->prepare("SELECT serial FROM tokens WHERE owner = ?1 AND state = 'assigned'");
     if (!stmt) return stmt.error();
     stmt->bind_text(1, login);
     auto row = stmt->step();
@@ -219,14 +219,14 @@ Result<void> Store::Impl::assign_token(const TokenRecord& token, std::string_vie
     if (current.value())
         return make_error(Errc::wrong_state, "login " + std::string(login) + ": already has key " +
                                                  *current.value() + " (use user renew)");
-    auto token_stmt = db.prepare(
+    auto token_stmt = db->prepare(
         "UPDATE tokens SET state = 'assigned', owner = ?2, last_step = NULL, drift = 0, "
         "updated = ?3 WHERE serial = ?1");
     if (!token_stmt) return token_stmt.error();
     token_stmt->bind_text(1, serial).bind_text(2, login).bind_int(3, now);
     if (auto done = token_stmt->run(); !done) return done;
     // A new login starts in new-PIN mode; a known one keeps its PIN.
-    auto user = db.prepare(
+    auto user = db->prepare(
         "INSERT INTO users (login, pin_hash, pin_state, failures, locked_until, created, updated) "
         "VALUES (?1, '', 'new_pin_required', 0, 0, ?2, ?2) ON CONFLICT (login) DO NOTHING");
     if (!user) return user.error();

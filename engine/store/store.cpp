@@ -1,66 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-// engine/store/store.cpp — creating and opening the store (file-trust checks
-// first, then SQLite with safe settings) and the login path: the look-up, the
-// failure counter and the atomic check-and-update of the last accepted step.
+// engine/store/store.cpp — creating and opening a store on its backend
+// (engine/store/backend.hpp) and the login path: the look-up, the failure
+// counter and the atomic check-and-update of the last accepted step.
+#include "engine/store/backend.hpp"
 #include "engine/store/schema.hpp"
 #include "engine/store/store_impl.hpp"
 
-#include "engine/file_trust.hpp"
-
-#include <cerrno>
-#include <cstring>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 namespace okey {
-namespace {
-
-std::string parent_of(const std::string& path) {
-    auto slash = path.find_last_of('/');
-    if (slash == std::string::npos) return ".";
-    if (slash == 0) return "/";
-    return path.substr(0, slash);
-}
-
-bool exists(const std::string& path) {
-    struct stat st {};
-    return ::lstat(path.c_str(), &st) == 0;
-}
-
-// Create a directory 0700 unless it exists; either way it must then be trusted.
-Result<void> ensure_directory(const std::string& dir, unsigned owner) {
-    if (!exists(dir)) {
-        if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
-            return make_error(Errc::io, dir + ": cannot create: " + std::strerror(errno));
-        if (::chmod(dir.c_str(), 0700) != 0)
-            return make_error(Errc::io, dir + ": cannot set mode: " + std::strerror(errno));
-    }
-    return check_trusted_path(dir, FileRole::directory, owner);
-}
-
-Result<void> create_database_file(const std::string& path) {
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        if (errno == EEXIST)
-            return make_error(Errc::already_exists, path + ": already exists: not overwritten");
-        return make_error(Errc::io, path + ": cannot create: " + std::strerror(errno));
-    }
-    bool ok = ::fchmod(fd, 0600) == 0;
-    ::close(fd);
-    if (!ok) return make_error(Errc::io, path + ": cannot set mode: " + std::strerror(errno));
-    return {};
-}
-
-// Safe settings of every connection: WAL, foreign keys, deleted data zeroed,
-// every commit durable (a lost last step would let a code be replayed).
-Result<void> configure(store::Database& db) {
-    return db.exec(
-        "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; "
-        "PRAGMA synchronous = FULL; PRAGMA trusted_schema = OFF;");
-}
-
-}  // namespace
 
 std::string_view to_string(KeyKind kind) {
     return kind == KeyKind::software ? "software" : "hardware";
@@ -80,61 +26,25 @@ std::string_view to_string(PinState state) {
     return state == PinState::set ? "set" : "new_pin_required";
 }
 
-Result<void> Store::initialise(const StoreOptions& options) {
-    const std::string& path = options.path;
-    if (exists(path)) return make_error(Errc::already_exists, path + ": already exists: not overwritten");
-    if (exists(options.key_file))
-        return make_error(Errc::already_exists,
-                          options.key_file + ": already exists: not overwritten");
-    if (auto dir = ensure_directory(parent_of(path), options.trusted_owner); !dir) return dir;
-    if (auto dir = ensure_directory(parent_of(options.key_file), options.trusted_owner); !dir)
-        return dir;
-    if (auto key = store::create_key_file(options.key_file); !key) return key;
-    auto undo = [&](const Error& e) -> Result<void> {
-        for (const char* suffix : {"", "-wal", "-shm"}) ::unlink((path + suffix).c_str());
-        ::unlink(options.key_file.c_str());
-        return e;
-    };
-    if (auto file = create_database_file(path); !file) return undo(file.error());
-    {
-        auto db = store::Database::open(path, options.busy_timeout_ms);
-        if (!db) return undo(db.error());
-        if (auto set = configure(db.value()); !set) return undo(set.error());
-        if (auto made = store::migrate(db.value()); !made) return undo(made.error());
-    }
-    return {};
+Result<void> Store::initialise(const StoreOptions& options, const NewStoreOptions& extra) {
+    auto backend = store::backend_for(options.path);
+    if (!backend) return backend.error();
+    auto made = backend.value()->create(options, extra.service_role);
+    if (!made) return made.error();
+    auto created = store::create_schema(*made->connection, extra.populate);
+    made->connection.reset();
+    if (!created && made->undo) made->undo();
+    return created;
 }
 
 Result<Store> Store::open(const StoreOptions& options) {
-    const std::string& path = options.path;
-    const unsigned owner = options.trusted_owner;
-    if (auto dir = check_trusted_path(parent_of(path), FileRole::directory, owner); !dir)
-        return dir.error();
-    if (auto file = check_trusted_path(path, FileRole::secret, owner); !file) {
-        if (file.error().code == Errc::not_found)
-            return make_error(Errc::not_found, path + ": no store here (create it with okeyctl init)");
-        return file.error();
-    }
-    for (const char* suffix : {"-wal", "-shm"}) {
-        std::string side = path + suffix;
-        // SQLite deletes these when the last connection closes: one that
-        // vanishes between exists() and the check is no refusal.
-        if (exists(side))
-            if (auto file = check_trusted_path(side, FileRole::secret, owner);
-                !file && file.error().code != Errc::not_found)
-                return file.error();
-    }
-    auto box = store::SecretBox::load(options.key_file, owner);
-    if (!box) return box.error();
-    // SQLite would take an emptied file for a new database and write to it.
-    struct stat st {};
-    if (::lstat(path.c_str(), &st) == 0 && st.st_size == 0)
-        return make_error(Errc::corrupt, path + ": empty: not an okey store (restore it from a backup)");
-    auto db = store::Database::open(path, options.busy_timeout_ms);
+    auto backend = store::backend_for(options.path);
+    if (!backend) return backend.error();
+    auto db = backend.value()->open(options);
     if (!db) return db.error();
-    if (auto schema = store::require_schema(db.value()); !schema) return schema.error();
-    if (auto set = configure(db.value()); !set) return set.error();
-    if (auto migrated = store::migrate(db.value()); !migrated) return migrated.error();
+    auto box = store::SecretBox::load(options.key_file, options.trusted_owner);
+    if (!box) return box.error();
+    if (auto migrated = store::migrate(*db.value()); !migrated) return migrated.error();
     auto impl = std::unique_ptr<Impl>(
         new Impl{options, std::move(db.value()), std::move(box.value())});
     return Store(std::move(impl));
@@ -150,7 +60,7 @@ Store::~Store() = default;
 Result<std::optional<LoginView>> Store::load_login(std::string_view login) {
     using R = Result<std::optional<LoginView>>;
     return impl_->read([&]() -> R {
-        auto user = impl_->db.prepare(
+        auto user = impl_->db->prepare(
             "SELECT pin_hash, pin_state, failures, locked_until FROM users WHERE login = ?1");
         if (!user) return user.error();
         user->bind_text(1, login);
@@ -166,7 +76,7 @@ Result<std::optional<LoginView>> Store::load_login(std::string_view login) {
 
         static const std::string token_sql = std::string("SELECT ") + store::token_columns +
                                              " FROM tokens WHERE owner = ?1 AND state = 'assigned'";
-        auto token = impl_->db.prepare(token_sql.c_str());
+        auto token = impl_->db->prepare(token_sql.c_str());
         if (!token) return token.error();
         token->bind_text(1, login);
         auto token_row = token->step();
@@ -187,7 +97,7 @@ Result<std::optional<LoginView>> Store::load_login(std::string_view login) {
 Result<ChargeResult> Store::charge_failure(std::string_view login, std::int64_t now,
                                            unsigned max_failures, unsigned lock_seconds) {
     return impl_->write([&]() -> Result<ChargeResult> {
-        auto read = impl_->db.prepare("SELECT failures, locked_until FROM users WHERE login = ?1");
+        auto read = impl_->db->prepare("SELECT failures, locked_until FROM users WHERE login = ?1");
         if (!read) return read.error();
         read->bind_text(1, login);
         auto row = read->step();
@@ -205,7 +115,7 @@ Result<ChargeResult> Store::charge_failure(std::string_view login, std::int64_t 
         charge.failures += 1;
         if (charge.failures >= max_failures)
             charge.locked_until = lock_seconds == 0 ? lock_forever : now + lock_seconds;
-        auto write = impl_->db.prepare(
+        auto write = impl_->db->prepare(
             "UPDATE users SET failures = ?2, locked_until = ?3, updated = ?4 WHERE login = ?1");
         if (!write) return write.error();
         write->bind_text(1, login)
@@ -219,7 +129,7 @@ Result<ChargeResult> Store::charge_failure(std::string_view login, std::int64_t 
 
 Result<StepVerdict> Store::accept_step(const StepAcceptance& a) {
     return impl_->write([&]() -> Result<StepVerdict> {
-        auto read = impl_->db.prepare(
+        auto read = impl_->db->prepare(
             "SELECT state, owner, last_step FROM tokens WHERE serial = ?1");
         if (!read) return read.error();
         read->bind_text(1, a.serial);
@@ -230,7 +140,7 @@ Result<StepVerdict> Store::accept_step(const StepAcceptance& a) {
         if (!read->is_null(2) && a.step <= static_cast<std::uint64_t>(read->integer(2)))
             return StepVerdict::replayed;
 
-        auto token = impl_->db.prepare(
+        auto token = impl_->db->prepare(
             "UPDATE tokens SET last_step = ?2, drift = ?3, updated = ?4, "
             "last_login = CASE WHEN ?5 THEN ?4 ELSE last_login END WHERE serial = ?1");
         if (!token) return token.error();
@@ -241,14 +151,14 @@ Result<StepVerdict> Store::accept_step(const StepAcceptance& a) {
             .bind_int(5, a.login_succeeded ? 1 : 0);
         if (auto done = token->run(); !done) return done.error();
         if (a.login_succeeded) {
-            auto user = impl_->db.prepare(
+            auto user = impl_->db->prepare(
                 "UPDATE users SET failures = 0, locked_until = 0, updated = ?2 WHERE login = ?1");
             if (!user) return user.error();
             user->bind_text(1, a.login).bind_int(2, a.now);
             if (auto done = user->run(); !done) return done.error();
         }
         if (a.new_pin_hash) {
-            auto pin = impl_->db.prepare(
+            auto pin = impl_->db->prepare(
                 "UPDATE users SET pin_hash = ?2, pin_state = 'set', updated = ?3 WHERE login = ?1");
             if (!pin) return pin.error();
             pin->bind_text(1, a.login).bind_text(2, *a.new_pin_hash).bind_int(3, a.now);
@@ -260,12 +170,12 @@ Result<StepVerdict> Store::accept_step(const StepAcceptance& a) {
 
 Result<void> Store::upgrade_pin_hash(std::string_view login, const std::string& pin_hash) {
     return impl_->write([&]() -> Result<void> {
-        auto stmt = impl_->db.prepare(
+        auto stmt = impl_->db->prepare(
             "UPDATE users SET pin_hash = ?2 WHERE login = ?1 AND pin_state = 'set'");
         if (!stmt) return stmt.error();
         stmt->bind_text(1, login).bind_text(2, pin_hash);
         if (auto done = stmt->run(); !done) return done.error();
-        if (sqlite3_changes(impl_->db.handle()) != 1)
+        if (impl_->db->changes() != 1)
             return make_error(Errc::not_found, "login " + std::string(login) + ": no PIN to upgrade");
         return {};
     });

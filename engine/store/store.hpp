@@ -1,13 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
-// engine/store/store.hpp — the embedded store (DESIGN.md §3): one SQLite
-// database (WAL, busy_timeout, schema version + migrations) holding keys,
-// logins and the append-only audit table. Key secrets are sealed with
-// AES-256-GCM under the key file, the serial as additional data.
+// engine/store/store.hpp — the store (DESIGN.md §3, §9): keys, logins and the
+// append-only audit table, in a SQLite file (the embedded default) or a
+// PostgreSQL database shared by many clients — one logic over both
+// (engine/store/database.hpp), schema version checked and migrated at open.
+// Key secrets are sealed with AES-256-GCM under the key file, the serial as
+// additional data.
 //
-// Concurrency: every write is one BEGIN IMMEDIATE transaction. On the login
-// path the failure counter is charged first (charge_failure), the slow PIN
-// hash runs with no lock held, then accept_step checks-and-updates the last
-// accepted step atomically: a code succeeds once, ever, across processes.
+// Concurrency: every write is one transaction serialised with all other
+// writes (SQLite BEGIN IMMEDIATE; PostgreSQL SERIALIZABLE, retried on a
+// serialization failure). On the login path the failure counter is charged
+// first (charge_failure), the slow PIN hash runs with no lock held, then
+// accept_step checks-and-updates the last accepted step atomically: a code
+// succeeds once, ever, across processes and servers. A Store is one
+// connection: a program with many threads opens one Store per thread.
 #pragma once
 
 #include "engine/result.hpp"
@@ -15,6 +20,7 @@
 #include <okey/otp.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -138,19 +144,37 @@ struct OfflineBatch {
 };
 
 struct StoreOptions {
+    // A SQLite file, or a PostgreSQL URI "postgresql://…" (the password in a
+    // passfile, never in the URI: engine/store/location.hpp).
     std::string path = "/var/lib/okey/okey.db";
     std::string key_file = "/etc/okey/seed.key";
     unsigned trusted_owner = 0;  // root; the invoking user for a test store
     int busy_timeout_ms = 5000;
 };
 
+namespace store {
+class Connection;
+}
+
+struct NewStoreOptions {
+    // PostgreSQL: the role the service connects as, granted what it needs
+    // and no UPDATE or DELETE on the audit ("" : none).
+    std::string service_role;
+    // Run in the transaction that creates the schema (okeyctl migrate's
+    // copy): the new store exists complete or not at all.
+    std::function<Result<void>(store::Connection&)> populate;
+};
+
 class Store {
 public:
-    // Create the directory (0700), the database (0600) and a fresh 32-byte key
-    // file (0400). Refuses to overwrite an existing store or key file.
-    static Result<void> initialise(const StoreOptions& options);
-    // Open an existing store after checking store, directory and key file
-    // against the file-trust rules; migrates the schema if older.
+    // SQLite: create the directory (0700), the database (0600) and a fresh
+    // 32-byte key file (0400); refuses to overwrite an existing store or key
+    // file. PostgreSQL: create the schema in an empty database (refusing one
+    // that holds anything), and the key file if there is none yet.
+    static Result<void> initialise(const StoreOptions& options, const NewStoreOptions& extra = {});
+    // Open an existing store after checking the key file (and for SQLite the
+    // store's files) against the file-trust rules; migrates the schema if
+    // older, refuses one newer than this okey.
     static Result<Store> open(const StoreOptions& options);
 
     Store(Store&&) noexcept;

@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 // engine/store/store_impl.hpp — what the store's source files share: the
-// connection and sealing key behind a Store, transactions that retry while
-// another process holds the lock, row decoding, audit rows and the checks on
-// serials, logins and dates that keep bad values out of the database.
+// connection (either backend) and sealing key behind a Store, transactions
+// that retry while another client holds the lock, row decoding, audit rows
+// and the checks on serials, logins and dates that keep bad values out of
+// the database.
 #pragma once
 
 #include "engine/store/secret_box.hpp"
-#include "engine/store/sqlite.hpp"
+#include "engine/store/database.hpp"
 #include "engine/store/store.hpp"
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -17,19 +19,19 @@ namespace okey {
 
 struct Store::Impl {
     StoreOptions options;
-    store::Database db;
+    std::unique_ptr<store::Connection> db;
     store::SecretBox box;
 
-    // Run body() inside one transaction opened by `begin` ("BEGIN IMMEDIATE"
-    // for writes, "BEGIN" for consistent reads). A refusal rolls everything
-    // back; SQLITE_BUSY is retried until busy_timeout_ms has passed, then
-    // reported as Errc::busy.
+    // Run body() inside one transaction (a write is serialised with every
+    // other write; a read sees one consistent snapshot). A refusal rolls
+    // everything back; Errc::busy (a lock held by another client, a
+    // serialization failure) is retried until busy_timeout_ms has passed.
     template <class F>
-    auto transaction(const char* begin, F&& body) -> decltype(body());
+    auto transaction(store::Access access, F&& body) -> decltype(body());
     template <class F>
-    auto write(F&& body) { return transaction("BEGIN IMMEDIATE", body); }
+    auto write(F&& body) { return transaction(store::Access::write, body); }
     template <class F>
-    auto read(F&& body) { return transaction("BEGIN", body); }
+    auto read(F&& body) { return transaction(store::Access::read, body); }
 
     Result<void> insert_audit(const AuditEntry& entry);
     // Audit one lifecycle act by the administrator (service "okeyctl").
@@ -75,14 +77,14 @@ Result<void> check_spec(const KeySpec& spec, std::span<const std::uint8_t> secre
 }  // namespace store
 
 template <class F>
-auto Store::Impl::transaction(const char* begin, F&& body) -> decltype(body()) {
+auto Store::Impl::transaction(store::Access access, F&& body) -> decltype(body()) {
     using R = decltype(body());
     const auto deadline = store::deadline_after(options.busy_timeout_ms);
     for (unsigned attempt = 0;; ++attempt) {
         auto retry = [&](const Error& e) {
             return e.code == Errc::busy && std::chrono::steady_clock::now() < deadline;
         };
-        if (auto begun = db.exec(begin); !begun) {
+        if (auto begun = db->begin(access); !begun) {
             if (retry(begun.error())) {
                 store::backoff(attempt);
                 continue;
@@ -91,16 +93,16 @@ auto Store::Impl::transaction(const char* begin, F&& body) -> decltype(body()) {
         }
         R result = body();
         if (result.ok()) {
-            auto committed = db.exec("COMMIT");
+            auto committed = db->commit();
             if (committed) return result;
-            (void)db.exec("ROLLBACK");
+            db->rollback();
             if (retry(committed.error())) {
                 store::backoff(attempt);
                 continue;
             }
             return R(committed.error());
         }
-        (void)db.exec("ROLLBACK");
+        db->rollback();
         if (retry(result.error())) {
             store::backoff(attempt);
             continue;

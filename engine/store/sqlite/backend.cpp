@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: Apache-2.0
+// engine/store/sqlite/backend.cpp — a SQLite store on disk (DESIGN.md §3):
+// the file-trust checks before every open (store, its directory, its -wal
+// and -shm files), and a new store's files created with exact modes.
+#include "engine/store/backend.hpp"
+#include "engine/store/schema.hpp"
+#include "engine/store/secret_box.hpp"
+#include "engine/store/sqlite/connection.hpp"
+
+#include "engine/file_trust.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace okey::store::sqlite {
+namespace {
+
+std::string parent_of(const std::string& path) {
+    auto slash = path.find_last_of('/');
+    if (slash == std::string::npos) return ".";
+    if (slash == 0) return "/";
+    return path.substr(0, slash);
+}
+
+bool exists(const std::string& path) {
+    struct stat st {};
+    return ::lstat(path.c_str(), &st) == 0;
+}
+
+// Create a directory 0700 unless it exists; either way it must then be trusted.
+Result<void> ensure_directory(const std::string& dir, unsigned owner) {
+    if (!exists(dir)) {
+        if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+            return make_error(Errc::io, dir + ": cannot create: " + std::strerror(errno));
+        if (::chmod(dir.c_str(), 0700) != 0)
+            return make_error(Errc::io, dir + ": cannot set mode: " + std::strerror(errno));
+    }
+    return check_trusted_path(dir, FileRole::directory, owner);
+}
+
+Result<void> create_database_file(const std::string& path) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        if (errno == EEXIST)
+            return make_error(Errc::already_exists, path + ": already exists: not overwritten");
+        return make_error(Errc::io, path + ": cannot create: " + std::strerror(errno));
+    }
+    bool ok = ::fchmod(fd, 0600) == 0;
+    ::close(fd);
+    if (!ok) return make_error(Errc::io, path + ": cannot set mode: " + std::strerror(errno));
+    return {};
+}
+
+Result<void> check_store_files(const std::string& path, unsigned owner) {
+    if (auto dir = check_trusted_path(parent_of(path), FileRole::directory, owner); !dir)
+        return dir;
+    if (auto file = check_trusted_path(path, FileRole::secret, owner); !file) {
+        if (file.error().code == Errc::not_found)
+            return make_error(Errc::not_found, path + ": no store here (create it with okeyctl init)");
+        return file;
+    }
+    for (const char* suffix : {"-wal", "-shm"}) {
+        std::string side = path + suffix;
+        // SQLite deletes these when the last connection closes: one that
+        // vanishes between exists() and the check is no refusal.
+        if (exists(side))
+            if (auto file = check_trusted_path(side, FileRole::secret, owner);
+                !file && file.error().code != Errc::not_found)
+                return file;
+    }
+    return {};
+}
+
+class SqliteBackend final : public Backend {
+public:
+    Result<std::unique_ptr<Connection>> open(const StoreOptions& options) const override {
+        const std::string& path = options.path;
+        if (auto files = check_store_files(path, options.trusted_owner); !files)
+            return files.error();
+        // SQLite would take an emptied file for a new database and write to it.
+        struct stat st {};
+        if (::lstat(path.c_str(), &st) == 0 && st.st_size == 0)
+            return make_error(Errc::corrupt,
+                              path + ": empty: not an okey store (restore it from a backup)");
+        auto db = SqliteConnection::open(path, options.busy_timeout_ms);
+        if (!db) return db.error();
+        // Checked before the settings below write to the file.
+        if (auto schema = require_schema(*db.value()); !schema) return schema.error();
+        if (auto set = db.value()->configure(); !set) return set.error();
+        return std::unique_ptr<Connection>(std::move(db.value()));
+    }
+
+    Result<NewStore> create(const StoreOptions& options,
+                            std::string_view service_role) const override {
+        const std::string& path = options.path;
+        if (!service_role.empty())
+            return make_error(Errc::invalid_argument,
+                              path + ": a SQLite store has no database roles (the service role "
+                                     "is for a PostgreSQL store)");
+        if (exists(path))
+            return make_error(Errc::already_exists, path + ": already exists: not overwritten");
+        if (exists(options.key_file))
+            return make_error(Errc::already_exists,
+                              options.key_file + ": already exists: not overwritten");
+        if (auto dir = ensure_directory(parent_of(path), options.trusted_owner); !dir)
+            return dir.error();
+        if (auto dir = ensure_directory(parent_of(options.key_file), options.trusted_owner); !dir)
+            return dir.error();
+        if (auto key = create_key_file(options.key_file); !key) return key.error();
+        auto undo = [path, key_file = options.key_file] {
+            for (const char* suffix : {"", "-wal", "-shm"}) ::unlink((path + suffix).c_str());
+            ::unlink(key_file.c_str());
+        };
+        auto fail = [&](const Error& e) -> Result<NewStore> {
+            undo();
+            return e;
+        };
+        if (auto file = create_database_file(path); !file) return fail(file.error());
+        auto db = SqliteConnection::open(path, options.busy_timeout_ms);
+        if (!db) return fail(db.error());
+        if (auto set = db.value()->configure(); !set) return fail(set.error());
+        return NewStore{std::move(db.value()), undo};
+    }
+};
+
+}  // namespace
+}  // namespace okey::store::sqlite
+
+namespace okey::store {
+
+const Backend& sqlite_backend() {
+    static const sqlite::SqliteBackend backend;
+    return backend;
+}
+
+}  // namespace okey::store
