@@ -5,7 +5,7 @@
 // secret). Nothing thrown inside gets out: the caller is PAM or a CLI.
 #include "engine/login.hpp"
 
-#include "engine/local/authenticator.hpp"
+#include "engine/local/login_flow.hpp"
 #include "engine/log_text.hpp"
 #include "engine/store/store.hpp"
 
@@ -30,8 +30,8 @@ LoginResult store_open_failure(const Error& error) {
 
 LoginResult decide_locally(const Config& config, const LoginContext& context, Prompter& prompter,
                            const Clock& clock, Logger& logger, Store& store) {
-    Authenticator authenticator(config, store, clock, prompter, logger);
-    return authenticator.authenticate(context);
+    LoginFlow flow(config, store, clock, logger);
+    return converse(flow, flow.start(context, config.texts), prompter, config.texts);
 }
 
 // Used while handling an exception (bad_alloc among them): must not throw.

@@ -12,6 +12,7 @@
 
 #include <okey/otp.hpp>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,6 +38,11 @@ enum class LoginOutcome {
 
 std::string_view to_string(LoginOutcome outcome);
 
+// The whole login, the person's typing included, below sshd's LoginGraceTime
+// (120 s): a local dialogue refuses an answer given later, and okeyd forgets
+// a dialogue state older than this.
+inline constexpr std::int64_t login_time_limit_seconds = 100;
+
 struct LoginResult {
     LoginOutcome outcome = LoginOutcome::refused;
     std::string serial;  // the key concerned, "" when none
@@ -52,8 +58,8 @@ LoginResult run_login(const Config& config, const LoginContext& context, Prompte
 
 namespace okey {
 
-// The local flows (engine/local/authenticator.cpp): normal, new-PIN mode, next-code
-// mode, lockout, refusals, against the store named in the config.
+// The local flows (engine/local/login_flow.hpp) driven by the prompter: normal,
+// new-PIN mode, next-code mode, lockout, refusals, against the store named in the config.
 LoginResult run_local_login(const Config& config, const LoginContext& context, Prompter& prompter,
                             const Clock& clock, Logger& logger, unsigned trusted_owner);
 

@@ -1,0 +1,398 @@
+// SPDX-License-Identifier: Apache-2.0
+// engine/local/login_flow.cpp — which flow a login runs, how an answer is
+// taken (in this process or resumed from a saved state), the normal passcode
+// flow with use_first_pass / try_first_pass, next-code mode, the lockout and
+// the refusals of DESIGN.md §4. New-PIN mode is in new_pin_mode.cpp, the
+// Prompter loop in converse.cpp.
+#include "engine/local/login_flow.hpp"
+
+#include "engine/local/decoy.hpp"
+#include "engine/log_text.hpp"
+
+#include <ctime>
+#include <limits>
+#include <utility>
+
+namespace okey {
+
+struct LoginFlow::Attempt {
+    FlowRound round;
+    bool may_ask_again = false;  // a plain wrong passcode, not a told refusal
+};
+
+namespace {
+
+// "YYYY-MM-DD" of a Unix time, UTC: expiry dates compare as strings.
+std::string utc_date(std::int64_t unix_time) {
+    const auto seconds = static_cast<std::time_t>(unix_time);
+    std::tm parts{};
+    if (gmtime_r(&seconds, &parts) == nullptr) return {};
+    char text[16] = {};
+    if (std::strftime(text, sizeof text, "%Y-%m-%d", &parts) == 0) return {};
+    return text;
+}
+
+bool in_new_pin_mode(const UserRecord& user) {
+    return user.pin_state == PinState::new_pin_required || user.pin_hash.empty();
+}
+
+bool is_new_pin_phase(FlowPhase phase) {
+    return phase == FlowPhase::new_pin_code || phase == FlowPhase::new_pin_choose ||
+           phase == FlowPhase::new_pin_confirm || phase == FlowPhase::new_pin_final;
+}
+
+std::string decoy_reason(Decoy decoy) {
+    return decoy == Decoy::unknown_login ? "unknown login" : "no key";
+}
+
+}  // namespace
+
+LoginFlow::LoginFlow(const Config& config, Store& store, const Clock& clock, Logger& logger)
+    : config_(config), store_(store), clock_(clock), logger_(logger) {}
+
+FlowRound LoginFlow::start(const LoginContext& context, const Texts& texts) {
+    texts_ = &texts;
+    open_ = false;
+    view_.reset();
+    state_ = FlowState{};
+    state_.login = context.login;
+    state_.started = clock_.now();
+    auto loaded = store_.load_login(context.login);
+    if (!loaded) return decide(store_failure(loaded.error()));
+    if (!loaded.value()) {
+        // Staged roll-outs: logins not yet in the store are left to other modules.
+        if (config_.unknown_user == UnknownUserPolicy::ignore)
+            return decide(login_result(LoginOutcome::ignored, "", "unknown login"));
+        state_.decoy = Decoy::unknown_login;
+        return begin_normal(context);
+    }
+    LoginView& view = *loaded.value();
+    // Lost, stock and retired keys are not assigned: such logins have no key.
+    if (!view.token || view.token->state != KeyState::assigned || view.token->owner != context.login) {
+        state_.decoy = Decoy::no_key;
+        return begin_normal(context);
+    }
+    state_.serial = view.token->spec.serial;
+    view_ = std::move(view);
+    if (in_new_pin_mode(view_->user)) return begin_new_pin();
+    return begin_normal(context);
+}
+
+FlowRound LoginFlow::start(const LoginContext& context, std::string_view first_answer,
+                           const Texts& texts) {
+    FlowRound first = start(context, texts);
+    if (first.finished()) return first;
+    FlowRound next = answer(first_answer, texts);
+    first.messages.insert(first.messages.end(), next.messages.begin(), next.messages.end());
+    next.messages = std::move(first.messages);
+    return next;
+}
+
+FlowRound LoginFlow::answer(std::string_view answer, const Texts& texts) {
+    texts_ = &texts;
+    if (!open_) return refuse("no question open");
+    if (auto refusal = refresh()) return decide(std::move(*refusal));
+    return dispatch(answer);
+}
+
+FlowRound LoginFlow::resume(std::string_view saved, std::string_view login,
+                            std::string_view answer, const Texts& texts) {
+    texts_ = &texts;
+    open_ = false;
+    view_.reset();
+    state_ = FlowState{};
+    state_.login = std::string(login);
+    auto parsed = parse_flow_state(saved);
+    if (!parsed) return refuse("dialogue state unreadable");
+    if (parsed->login != login) return refuse("dialogue state of another login");
+    state_ = std::move(parsed.value());
+    if (auto refusal = refresh()) return decide(std::move(*refusal));
+    // Only the store holds the key the seal is made with: checked once loaded.
+    if (!flow_state_sealed_by(saved, seal_key())) return refuse("dialogue state altered");
+    return dispatch(answer);
+}
+
+std::string LoginFlow::saved() const {
+    return open_ ? seal_flow_state(state_, seal_key()) : std::string();
+}
+
+LoginResult LoginFlow::abandon(std::string reason) {
+    open_ = false;
+    return login_result(LoginOutcome::refused, state_.serial, std::move(reason));
+}
+
+FlowRound LoginFlow::dispatch(std::string_view answer) {
+    open_ = false;
+    switch (state_.phase) {
+    case FlowPhase::passcode: return std::move(check_passcode(answer).round);
+    case FlowPhase::next_code: return answer_next_code(answer);
+    case FlowPhase::new_pin_code: return answer_new_pin_code(answer);
+    case FlowPhase::new_pin_choose: return answer_new_pin(answer);
+    case FlowPhase::new_pin_confirm: return answer_confirmation(answer);
+    case FlowPhase::new_pin_final: return answer_final_passcode(answer);
+    }
+    return refuse("unknown phase");
+}
+
+// Every answer meets the clock and the store afresh, as it would in another
+// process: within the login's time limit, and with the store still agreeing.
+std::optional<LoginResult> LoginFlow::refresh() {
+    const std::int64_t elapsed = clock_.now() - state_.started;
+    if (elapsed > login_time_limit_seconds)
+        return login_result(LoginOutcome::refused, state_.serial, "login took too long");
+    if (elapsed < -login_time_limit_seconds)
+        return login_result(LoginOutcome::refused, state_.serial, "clock stepped back during login");
+    return reload();
+}
+
+// Load the login the state is about; the store must still agree with the
+// state: the same key assigned, the same PIN mode, and in new-PIN mode the
+// step the state burnt still the last one accepted. A refusal otherwise.
+std::optional<LoginResult> LoginFlow::reload() {
+    view_.reset();
+    auto loaded = store_.load_login(state_.login);
+    // A decoy reads what a real login reads, and decides nothing from it.
+    if (state_.decoy != Decoy::none) return std::nullopt;
+    if (!loaded) return store_failure(loaded.error());
+    const std::string& serial = state_.serial;
+    if (!loaded.value()) return login_result(LoginOutcome::refused, serial, "key changed during login");
+    LoginView& view = *loaded.value();
+    if (!view.token || view.token->state != KeyState::assigned || view.token->owner != state_.login ||
+        view.token->spec.serial != serial)
+        return login_result(LoginOutcome::refused, serial, "key changed during login");
+    if (in_new_pin_mode(view.user) != is_new_pin_phase(state_.phase))
+        return login_result(LoginOutcome::refused, serial, "PIN changed during login");
+    const bool burnt = is_new_pin_phase(state_.phase) && state_.phase != FlowPhase::new_pin_code;
+    if (burnt && view.token->last_step != state_.step)
+        return login_result(LoginOutcome::refused, serial, "another code accepted during login");
+    view_ = std::move(view);
+    return std::nullopt;
+}
+
+// Normal mode, or a decoy (unknown login, no key): the same prompts and
+// work, then a refusal giving the decoy's reason.
+FlowRound LoginFlow::begin_normal(const LoginContext& context) {
+    state_.phase = FlowPhase::passcode;
+    const bool may_ask = config_.try_first_pass && !config_.use_first_pass;
+    if (context.first_pass) {
+        Attempt first = check_passcode(context.first_pass->view());
+        if (!(first.may_ask_again && may_ask)) return std::move(first.round);
+    } else if (config_.use_first_pass) {
+        return refuse("no passcode from earlier module");
+    }
+    return ask(state_, texts_->passcode);
+}
+
+LoginFlow::Attempt LoginFlow::check_decoy(std::string_view passcode) {
+    // Parse as a 6-digit key would; a malformed passcode skips the slow work,
+    // exactly as a real login does.
+    auto parsed = otp::parse_passcode(passcode, passcode_rules(6));
+    if (parsed) spend_decoy_work(config_, parsed->pin, parsed->code, clock_.now());
+    return {refuse(decoy_reason(state_.decoy)), true};
+}
+
+LoginFlow::Attempt LoginFlow::check_passcode(std::string_view passcode) {
+    if (state_.decoy != Decoy::none) return check_decoy(passcode);
+    const TokenRecord& token = *view_->token;
+    auto key = current_key();
+    if (!key) return {key_unusable(key.error())};
+    auto parsed = otp::parse_passcode(passcode, passcode_rules(token.spec.digits));
+
+    // Charged before any slow work, so parallel guesses count against the lockout.
+    const std::int64_t now = clock_.now();
+    auto charge = store_.charge_failure(state_.login, now, config_.lockout.max_failures,
+                                        config_.lockout.lock_seconds);
+    if (!charge) return {decide(store_failure(charge.error()))};
+    if (!parsed) return {refuse("malformed passcode"), true};
+
+    // Both checks, always: the time taken must not tell which part was wrong.
+    const bool pin_ok = otp::verify_pin(view_->user.pin_hash, parsed->pin) == OKEY_OTP_OK;
+    const otp::TokenState state{token.last_step ? 1 : 0, token.last_step.value_or(0), token.drift};
+    auto match = key->verify(parsed->code, now, window(), state);
+    if (!match) return {refuse("code check failed: " + std::string(otp::error_text(match.error())))};
+    const okey_otp_verdict verdict = match->verdict;
+
+    if (charge->was_locked) {
+        // During a lock the PIN is never judged (it was hashed above only so
+        // the time taken is the same): tries are not charged then, and an
+        // answer that depended on the PIN would let whoever holds the key try
+        // PINs until "locked" appears. The key's code is the proof of
+        // possession, burnt at once: one answer per step, none about the PIN.
+        if (verdict == OKEY_OTP_MATCH) {
+            if (auto refusal = accept(match->step, token.drift, false))
+                return {decide(std::move(*refusal))};
+            return {told_refusal(LoginOutcome::locked, "login locked", texts_->login_locked)};
+        }
+        // Generic, and asking again like any wrong passcode: nothing tells the lock.
+        return {refuse("login locked, code not proven"), true};
+    }
+    if (!pin_ok || verdict == OKEY_OTP_NO_MATCH) return {refuse("wrong passcode"), true};
+    if (verdict == OKEY_OTP_REPLAY) return {refuse("replayed code"), true};
+    if (key_expired(token)) {
+        if (verdict == OKEY_OTP_MATCH) {
+            if (auto refusal = accept(match->step, token.drift, false))
+                return {decide(std::move(*refusal))};
+            return {told_refusal(LoginOutcome::refused, "key expired", texts_->key_expired)};
+        }
+        return {refuse("key expired")};
+    }
+    if (verdict == OKEY_OTP_MATCH_RESYNC) {
+        // The key has drifted: the code matched step S only in the resync
+        // band. The next answer must be the code of S+1; sshd shows an
+        // information message only with the next prompt, so the reason is
+        // part of the prompt itself.
+        FlowState next = state_;
+        next.phase = FlowPhase::next_code;
+        next.step = match->step;
+        return {ask(std::move(next),
+                    with_reason(texts_->next_code_reason, texts_->next_code))};
+    }
+    // The recorded drift stays: one code typed at a step boundary says little
+    // about the key's clock; next-code mode and okeyctl resync change it.
+    return {finish_success(match->step, token.drift, parsed->pin, "passcode accepted")};
+}
+
+// The PIN was proven with the first code; the state does not keep it, so a
+// PIN hash made with older Argon2 parameters is upgraded at the next normal
+// login rather than here.
+FlowRound LoginFlow::answer_next_code(std::string_view code) {
+    const unsigned digits = view_->token->spec.digits;
+    auto key = current_key();
+    if (!key) return key_unusable(key.error());
+    const std::uint64_t next_step = state_.step + 1;  // step < INT64_MAX (flow_state.cpp)
+    bool equal = false;
+    if (code.size() == digits) {
+        auto same = key->verify_step(code, next_step);
+        equal = same && same.value();
+    }
+    if (!equal) return refuse("next code wrong");
+    auto step_now = key->step_at(clock_.now());
+    if (!step_now) return refuse("clock before the epoch");
+    const std::int64_t drift =
+        static_cast<std::int64_t>(next_step) - static_cast<std::int64_t>(step_now.value());
+    return finish_success(next_step, drift, {}, "next code accepted, drift recorded");
+}
+
+FlowRound LoginFlow::finish_success(std::uint64_t step, std::int64_t drift, std::string_view pin,
+                                    std::string_view reason) {
+    if (auto refusal = accept(step, drift, true)) return decide(std::move(*refusal));
+    if (!pin.empty()) upgrade_pin_hash(pin);
+    return decide(login_result(LoginOutcome::success, state_.serial, std::string(reason)));
+}
+
+// Hashes made with older Argon2 parameters are replaced after a success,
+// outside the login's transaction. A failure here does not undo the login.
+void LoginFlow::upgrade_pin_hash(std::string_view pin) {
+    const std::string& login = state_.login;
+    auto needs = otp::pin_needs_rehash(view_->user.pin_hash, argon2_params());
+    if (!needs || !needs.value()) return;
+    auto hash = otp::hash_pin(argon2_params(), pin);
+    if (!hash) {
+        logger_.log(LogLevel::warning, "login=" + log_field(login) + " PIN hash upgrade failed: " +
+                                           std::string(otp::error_text(hash.error())));
+        return;
+    }
+    auto stored = store_.upgrade_pin_hash(login, hash.value());
+    if (!stored) {
+        logger_.log(LogLevel::warning, "login=" + log_field(login) + " PIN hash upgrade failed: " +
+                                           log_text(stored.error().message));
+        return;
+    }
+    logger_.log(LogLevel::info, "login=" + log_field(login) +
+                                    " PIN hash upgraded to the configured Argon2 parameters");
+}
+
+
+FlowRound LoginFlow::ask(FlowState next, std::string prompt, std::vector<FlowMessage> messages) {
+    state_ = std::move(next);
+    open_ = true;
+    FlowRound round;
+    round.messages = std::move(messages);
+    round.question = FlowQuestion{true, std::move(prompt)};
+    return round;
+}
+
+FlowRound LoginFlow::decide(LoginResult result, std::vector<FlowMessage> messages) {
+    open_ = false;
+    FlowRound round;
+    round.messages = std::move(messages);
+    round.result = std::move(result);
+    return round;
+}
+
+FlowRound LoginFlow::refuse(std::string reason) {
+    return decide(login_result(LoginOutcome::refused, state_.serial, std::move(reason)));
+}
+
+// A refusal the person is told about (lock, expiry: after a proof only).
+FlowRound LoginFlow::told_refusal(LoginOutcome outcome, std::string reason,
+                                  const std::string& message) {
+    return decide(login_result(outcome, state_.serial, std::move(reason)),
+                  {FlowMessage{FlowMessage::Kind::error, message}});
+}
+
+// Accept `step` in the store; a refusal result when the store said no.
+std::optional<LoginResult> LoginFlow::accept(std::uint64_t step, std::int64_t drift,
+                                             bool login_succeeded,
+                                             std::optional<std::string> new_pin_hash) {
+    StepAcceptance acceptance;
+    acceptance.login = state_.login;
+    acceptance.serial = state_.serial;
+    acceptance.step = step;
+    acceptance.drift = drift;
+    acceptance.now = clock_.now();
+    acceptance.login_succeeded = login_succeeded;
+    acceptance.new_pin_hash = std::move(new_pin_hash);
+    auto verdict = store_.accept_step(acceptance);
+    if (!verdict) return store_failure(verdict.error());
+    switch (verdict.value()) {
+    case StepVerdict::accepted: return std::nullopt;
+    case StepVerdict::replayed:
+        return login_result(LoginOutcome::refused, acceptance.serial, "replayed code");
+    case StepVerdict::key_changed:
+        return login_result(LoginOutcome::refused, acceptance.serial, "key changed during login");
+    }
+    return login_result(LoginOutcome::refused, acceptance.serial, "unexpected store verdict");
+}
+
+LoginResult LoginFlow::store_failure(const Error& error) const {
+    return login_result(outcome_for_store_error(error.code), state_.serial,
+                        "store: " + error.message);
+}
+
+otp::Result<otp::Key> LoginFlow::current_key() const {
+    const KeySpec& spec = view_->token->spec;
+    return otp::Key::make(view_->secret, spec.algorithm, spec.digits, spec.period);
+}
+
+FlowRound LoginFlow::key_unusable(int error) {
+    return decide(login_result(LoginOutcome::service_error, state_.serial,
+                               "key unusable: " + std::string(otp::error_text(error))));
+}
+
+bool LoginFlow::key_expired(const TokenRecord& token) const {
+    if (token.spec.expires.empty()) return false;
+    const std::string today = utc_date(clock_.now());
+    return today.empty() || token.spec.expires < today;  // no date: fail closed
+}
+
+otp::PasscodeRules LoginFlow::passcode_rules(unsigned code_digits) const {
+    return otp::PasscodeRules{code_digits, config_.pin.min_length, config_.pin.max_length, 0};
+}
+
+otp::Window LoginFlow::window() const {
+    return otp::Window{config_.totp.window, config_.totp.resync_window};
+}
+
+otp::Argon2Params LoginFlow::argon2_params() const {
+    return otp::Argon2Params{config_.pin.argon2.memory_kib, config_.pin.argon2.iterations,
+                             config_.pin.argon2.parallelism};
+}
+
+// The login's key secret seals its dialogue states; a decoy has none.
+std::span<const std::uint8_t> LoginFlow::seal_key() const {
+    if (!view_ || state_.decoy != Decoy::none) return {};
+    return view_->secret;
+}
+
+}  // namespace okey
