@@ -197,10 +197,16 @@ private:
                 r.ca_file = string(s);
             else if (name == "pinned_public_key")
                 r.pinned_public_key = string(s);
+            else if (name == "client_certificate")
+                r.client_certificate = absolute_path(s);
+            else if (name == "client_key")
+                r.client_key = absolute_path(s);
+            // A call is never cut short, and every call must end within the
+            // login's 100 s: 30 s is the longest that leaves room for failover.
             else if (name == "connect_timeout_ms")
-                r.connect_timeout_ms = static_cast<long>(integer(s, 1, 600000));
+                r.connect_timeout_ms = static_cast<long>(integer(s, 1, 30000));
             else if (name == "timeout_ms")
-                r.timeout_ms = static_cast<long>(integer(s, 1, 600000));
+                r.timeout_ms = static_cast<long>(integer(s, 1, 30000));
             else if (name == "max_rounds")
                 r.max_rounds = static_cast<unsigned>(integer(s, 1, 16));
             else if (name == "failmode")
@@ -272,6 +278,9 @@ private:
         if (config_.remote.connect_timeout_ms > config_.remote.timeout_ms)
             fail_key("remote.connect_timeout_ms", "remote.timeout_ms",
                      "must not be smaller than remote.connect_timeout_ms");
+        if (config_.remote.client_certificate.empty() != config_.remote.client_key.empty())
+            fail_key("remote.client_certificate", "remote.client_key",
+                     "remote.client_certificate and remote.client_key go together");
         if (config_.backend == BackendKind::remote && config_.remote.urls.empty())
             fail_key("backend", "remote.urls", "backend \"remote\" needs at least one URL");
     }

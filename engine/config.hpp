@@ -74,6 +74,10 @@ struct RemoteSettings {
     std::string realm;
     std::string ca_file;
     std::string pinned_public_key;
+    // Presented to a server that asks for a client certificate (okeyd with
+    // client_ca_file); the key file follows the key file's trust rules.
+    std::string client_certificate;
+    std::string client_key;
     long connect_timeout_ms = 2000;
     long timeout_ms = 5000;
     unsigned max_rounds = 4;

@@ -84,20 +84,14 @@ HttpClient::HttpClient(std::string base_url, TransportSettings settings)
 
 HttpClient::~HttpClient() = default;
 
-HttpReply HttpClient::post(std::string_view path, const std::vector<FormField>& fields,
-                           long budget_ms) {
+HttpReply HttpClient::post(std::string_view path, const std::vector<FormField>& fields) {
     HttpReply reply;
     CURL* curl = handle_->curl;
     if (curl == nullptr) {
         reply.reason = "cannot create a curl handle";
         return reply;
     }
-    if (budget_ms <= 0) {
-        reply.transport = Transport::unreachable;
-        reply.reason = "no time left";
-        return reply;
-    }
-    const long timeout = std::min(settings_.timeout_ms, budget_ms);
+    const long timeout = settings_.timeout_ms;
     const long connect_timeout = std::min(settings_.connect_timeout_ms, timeout);
 
     SecretChars body;
@@ -115,6 +109,9 @@ HttpReply HttpClient::post(std::string_view path, const std::vector<FormField>& 
     Sink sink{&reply.body};
     curl_slist* headers = curl_slist_append(nullptr, "Accept: application/json");
     headers = curl_slist_append(headers, "Expect:");
+    if (!settings_.accept_language.empty())
+        headers = curl_slist_append(headers,
+                                    ("Accept-Language: " + settings_.accept_language).c_str());
 
     curl_easy_reset(curl);  // keeps the connection cache: a challenge reuses the session
     curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
@@ -128,6 +125,19 @@ HttpReply HttpClient::post(std::string_view path, const std::vector<FormField>& 
     if (!settings_.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, settings_.ca_file.c_str());
     if (!settings_.pinned_public_key.empty())
         curl_easy_setopt(curl, CURLOPT_PINNEDPUBLICKEY, settings_.pinned_public_key.c_str());
+    // The client certificate and key from memory (read through the file-trust
+    // rules): curl never opens a path that could be swapped after the check.
+    // NOCOPY: the key stays in settings_, wiped with it, not in a curl copy.
+    curl_blob certificate{settings_.client_certificate.data(),
+                          settings_.client_certificate.size(), CURL_BLOB_NOCOPY};
+    curl_blob key{const_cast<char*>(settings_.client_key.view().data()),
+                  settings_.client_key.size(), CURL_BLOB_NOCOPY};
+    if (!settings_.client_certificate.empty()) {
+        curl_easy_setopt(curl, CURLOPT_SSLCERT_BLOB, &certificate);
+        curl_easy_setopt(curl, CURLOPT_SSLCERTTYPE, "PEM");
+        curl_easy_setopt(curl, CURLOPT_SSLKEY_BLOB, &key);
+        curl_easy_setopt(curl, CURLOPT_SSLKEYTYPE, "PEM");
+    }
     // "" turns proxies off, including https_proxy / ALL_PROXY from the environment.
     curl_easy_setopt(curl, CURLOPT_PROXY, "");
     curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");

@@ -2,9 +2,11 @@
 // engine/remote/http_client.hpp — one HTTPS server of the validation service,
 // reached with libcurl under fixed rules (DESIGN.md §5): HTTPS only, no
 // redirects, peer and host verification always on, optional CA file and
-// public-key pin, environment proxies ignored, connect and total timeouts,
-// reply size capped, no signals (thread-safe inside sshd). The form body is
-// built here and wiped after use: it carries the passcode.
+// public-key pin, optional client certificate, environment proxies ignored,
+// connect and total timeouts (each call gets its whole timeout: the login's
+// time limits decide whether a call starts, never cut one short), reply size
+// capped, no signals (thread-safe inside sshd), Accept-Language from `lang`.
+// The form body is built here and wiped after use: it carries the passcode.
 #pragma once
 
 #include <okey/otp.hpp>
@@ -24,12 +26,18 @@ struct TransportSettings {
     std::string pinned_public_key;  // "" = no pin; curl syntax (file or sha256//…)
     long connect_timeout_ms = 2000;
     long timeout_ms = 5000;
+    std::string accept_language;    // "fr", "en": the language of the server's texts
+    // A client certificate for servers that ask for one (PEM, read through
+    // the file-trust rules by the caller); both empty = none.
+    std::string client_certificate;
+    otp::SecretString client_key;
 };
 
 enum class Transport {
     answered,     // an HTTP reply other than 5xx: the body is the service's word
     unreachable,  // connect failure, timeout or 5xx: another server may be tried
     failed,       // TLS verification, oversized or otherwise unusable reply: refusal
+    time_limit,   // not sent: the login's time limits came first (remote_login.cpp)
 };
 
 struct FormField {
@@ -61,8 +69,8 @@ public:
     const std::string& base_url() const noexcept { return base_url_; }
 
     // POST an application/x-www-form-urlencoded form to base_url + path,
-    // within min(timeout_ms, budget_ms).
-    HttpReply post(std::string_view path, const std::vector<FormField>& fields, long budget_ms);
+    // within connect_timeout_ms / timeout_ms.
+    HttpReply post(std::string_view path, const std::vector<FormField>& fields);
 
 private:
     struct Handle;

@@ -1,130 +1,91 @@
 // SPDX-License-Identifier: Apache-2.0
 // engine/remote/remote_login.cpp — the remote login flow (DESIGN.md §5):
 // /validate/check on the configured servers in order, challenges answered on
-// the server that issued them, failmode, and privacyIDEA offline items.
+// the server that issued them, the time limits of remote_login.hpp, and
+// failmode. Offline values are in offline_login.cpp.
 //
-// Time limits, all below sshd's LoginGraceTime (120 s):
-//  - every HTTP call: connect_timeout_ms to connect, timeout_ms in all;
-//  - all HTTP calls of one login together: timeout_ms × (number of URLs +
-//    max_rounds), at most 60 s (defaults: 5 s × (2 + 4) = 30 s);
-//  - the whole login, the person's typing included, measured on the engine
-//    clock: 100 s.
-#include "engine/login.hpp"
-#include "engine/remote/http_client.hpp"
-#include "engine/remote/offline.hpp"
-#include "engine/remote/reply.hpp"
-#include "engine/store/store.hpp"
+// What the person sees from the server: its challenge texts, as it wrote
+// them (sanitised; it translates them itself from Accept-Language), and the
+// outcome of its PIN-change dialogue in okey's words. Its reject reasons
+// ("wrong otp pin", "wrong otp value") go to the log only: shown, they would
+// tell which half of a passcode was wrong.
+#include "engine/remote/remote_login.hpp"
+
+#include "engine/file_trust.hpp"
 
 #include <algorithm>
-#include <chrono>
-#include <map>
-#include <optional>
-#include <string>
 #include <utility>
-#include <vector>
 
-namespace okey {
+namespace okey::remote {
 
 namespace {
 
-using remote::CheckReply;
-using remote::FormField;
-using remote::HttpClient;
-using remote::HttpReply;
-using remote::Transport;
-using remote::Verdict;
-
-constexpr long max_network_ms = 60000;
-constexpr std::int64_t login_deadline_seconds = 100;
 constexpr std::string_view check_path = "/validate/check";
-constexpr std::string_view refill_path = "/validate/offlinerefill";
-
-LoginResult make_result(LoginOutcome outcome, std::string serial, std::string reason) {
-    return LoginResult{outcome, std::move(serial), std::move(reason)};
-}
+constexpr std::size_t max_client_file_bytes = 64 * 1024;
+// The end of privacyIDEA's PIN-change dialogue (change_pin_via_validate).
+// privacyIDEA sends these two in English whatever the language asked for.
+constexpr std::string_view pin_set_outcome = "PIN successfully set.";
+constexpr std::string_view pin_mismatch_outcome = "PINs do not match";
 
 // The service's word: a decision only with HTTP 200; privacyIDEA states its
 // errors (status false) with 4xx too. Anything else is unexpected.
 Result<CheckReply> read_answer(const HttpReply& http) {
     if (http.status < 200 || http.status >= 500 || (http.status > 200 && http.status < 400))
         return make_error(Errc::corrupt, "unexpected HTTP status " + std::to_string(http.status));
-    auto reply = remote::read_check_reply(http.body);
+    auto reply = read_check_reply(http.body);
     if (reply && http.status != 200 && reply->verdict != Verdict::error)
         return make_error(Errc::corrupt,
                           "a decision with HTTP status " + std::to_string(http.status));
     return reply;
 }
 
-// The network time left for this login.
-class NetworkBudget {
-public:
-    explicit NetworkBudget(const RemoteSettings& remote) {
-        const long calls = static_cast<long>(remote.urls.size()) + static_cast<long>(remote.max_rounds);
-        total_ms_ = std::min(max_network_ms, std::max(1L, remote.timeout_ms) * std::max(1L, calls));
-    }
-    long remaining_ms() const {
-        auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(
-                         std::chrono::steady_clock::now() - start_).count();
-        return total_ms_ - static_cast<long>(spent);
-    }
-
-private:
-    std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
-    long total_ms_ = 0;
-};
-
-// "please enter otp: " → "please enter otp: "; "Code" → "Code : ".
-std::string challenge_prompt(const std::string& message, const Texts& texts) {
-    std::string prompt = message;
-    while (!prompt.empty() && prompt.back() == ' ') prompt.pop_back();
-    if (prompt.empty()) return texts.code_only;
-    prompt += prompt.back() == ':' ? " " : " : ";
-    return prompt;
+std::int64_t network_limit(const RemoteSettings& remote) {
+    const auto calls = static_cast<std::int64_t>(remote.urls.size()) + remote.max_rounds;
+    return std::max<std::int64_t>(1, remote.timeout_ms) * std::max<std::int64_t>(1, calls);
 }
 
-class RemoteLogin {
-public:
-    RemoteLogin(const Config& config, const LoginContext& context, Prompter& prompter,
-                const Clock& clock, Logger& logger, unsigned trusted_owner)
-        : config_(config), remote_(config.remote), context_(context), prompter_(prompter),
-          clock_(clock), logger_(logger), trusted_owner_(trusted_owner), budget_(config.remote),
-          started_(clock.now()) {}
+}  // namespace
 
-    LoginResult run();
+LoginResult make_result(LoginOutcome outcome, std::string serial, std::string reason) {
+    return LoginResult{outcome, std::move(serial), std::move(reason)};
+}
 
-private:
-    struct Online {
-        bool answered = false;  // a server decided (or the login ended there)
-        bool rejected = false;  // an explicit reject of the first passcode
-        LoginResult result;
-    };
+RemoteLogin::RemoteLogin(const Config& config, const LoginContext& context, Prompter& prompter,
+                         const Clock& clock, Logger& logger, unsigned trusted_owner)
+    : config_(config), remote_(config.remote), context_(context), prompter_(prompter),
+      clock_(clock), logger_(logger), trusted_owner_(trusted_owner),
+      started_ms_(clock.monotonic_ms()), network_limit_ms_(network_limit(config.remote)) {}
 
-    Online ask_servers(const otp::SecretString& passcode);
-    LoginResult converse(HttpClient& server, CheckReply reply, otp::SecretString passcode);
-    void keep_offline(HttpClient& server, const CheckReply& reply,
-                      const otp::SecretString& passcode);
-    void refill_offline(HttpClient& server, Store& store, const OfflineBatch& stored,
-                        const otp::SecretString& passcode);
-    LoginResult when_unreachable(otp::SecretString passcode);
-    std::optional<LoginResult> decide_offline(const otp::SecretString& passcode);
+void RemoteLogin::log(LogLevel level, const std::string& text) {
+    logger_.log(level, "remote: " + text);
+}
 
-    HttpReply post_check(HttpClient& server, std::string_view pass, std::string_view transaction);
-    Result<Store> open_store() {
-        return Store::open(StoreOptions{config_.store, config_.key_file, trusted_owner_, 5000});
-    }
-    bool past_deadline() const { return clock_.now() - started_ > login_deadline_seconds; }
-    void log(LogLevel level, const std::string& text) { logger_.log(level, "remote: " + text); }
+Result<Store> RemoteLogin::open_store() const {
+    return Store::open(StoreOptions{config_.store, config_.key_file, trusted_owner_, 5000});
+}
 
-    const Config& config_;
-    const RemoteSettings& remote_;
-    const LoginContext& context_;
-    Prompter& prompter_;
-    const Clock& clock_;
-    Logger& logger_;
-    unsigned trusted_owner_;
-    NetworkBudget budget_;
-    std::int64_t started_;
-};
+// The transport rules, with the client certificate and key read once per
+// login through the file-trust rules (the key as strictly as the key file).
+Result<TransportSettings> RemoteLogin::transport_settings() const {
+    TransportSettings transport;
+    transport.ca_file = remote_.ca_file;
+    transport.pinned_public_key = remote_.pinned_public_key;
+    transport.connect_timeout_ms = remote_.connect_timeout_ms;
+    transport.timeout_ms = remote_.timeout_ms;
+    transport.accept_language = config_.language == Language::en ? "en" : "fr";
+    if (remote_.client_certificate.empty()) return transport;
+    auto certificate = read_trusted_file(remote_.client_certificate, FileRole::config,
+                                         trusted_owner_, max_client_file_bytes);
+    if (!certificate)
+        return make_error(Errc::config, "remote.client_certificate: " + certificate.error().message);
+    auto key = read_trusted_file(remote_.client_key, FileRole::secret, trusted_owner_,
+                                 max_client_file_bytes);
+    if (!key) return make_error(Errc::config, "remote.client_key: " + key.error().message);
+    transport.client_certificate = std::move(certificate.value());
+    transport.client_key = otp::SecretString(key.value());
+    okey_otp_wipe(key.value().data(), key.value().size());
+    return transport;
+}
 
 LoginResult RemoteLogin::run() {
     if (remote_.urls.empty())
@@ -132,6 +93,9 @@ LoginResult RemoteLogin::run() {
     for (const auto& url : remote_.urls)
         if (!url.starts_with("https://"))
             return make_result(LoginOutcome::service_error, "", "remote url is not https: " + url);
+    auto transport = transport_settings();
+    if (!transport) return make_result(LoginOutcome::service_error, "", transport.error().message);
+    transport_ = std::move(transport.value());
 
     // Stacking: a passcode from an earlier module is used as typed; with
     // try_first_pass a rejected one lets the person type their own, once.
@@ -146,16 +110,60 @@ LoginResult RemoteLogin::run() {
         if (!answer) return make_result(LoginOutcome::refused, "", "conversation failed");
         passcode = std::move(answer.value());
     }
+    if (past_login_limit()) return login_too_long("");
 
     Online online = ask_servers(passcode);
     if (online.rejected && from_earlier && config_.try_first_pass && !config_.use_first_pass) {
         auto answer = prompter_.ask_hidden(config_.texts.passcode);
         if (!answer) return make_result(LoginOutcome::refused, "", "conversation failed");
         passcode = std::move(answer.value());
+        if (past_login_limit()) return login_too_long("");
         online = ask_servers(passcode);
     }
-    if (online.answered) return online.result;
+    if (online.decided) return online.result;
+    if (answered_) {
+        // A server gave its word earlier in this login: whatever happens
+        // next, offline values and the local store must not overrule it.
+        log(LogLevel::warning, "no server answered after one had answered: refused, no fallback");
+        return make_result(LoginOutcome::refused, "",
+                           "no remote server answered after one had answered in this login");
+    }
     return when_unreachable(std::move(passcode));
+}
+
+bool RemoteLogin::past_login_limit() const {
+    return clock_.monotonic_ms() - started_ms_ > login_limit_ms;
+}
+
+LoginResult RemoteLogin::login_too_long(std::string serial) {
+    time_limit_ = "time limit: the login took longer than " +
+                  std::to_string(login_limit_ms / 1000) + " s";
+    log(LogLevel::notice, time_limit_);
+    return make_result(LoginOutcome::refused, std::move(serial), time_limit_);
+}
+
+HttpReply RemoteLogin::post(HttpClient& server, std::string_view path,
+                            const std::vector<FormField>& fields) {
+    const std::int64_t start = clock_.monotonic_ms();
+    std::string limit;
+    if (network_spent_ms_ + remote_.timeout_ms > network_limit_ms_)
+        limit = "time limit: the network time of this login is spent (" +
+                std::to_string(network_spent_ms_) + " of " + std::to_string(network_limit_ms_) +
+                " ms)";
+    else if (start + remote_.timeout_ms > started_ms_ + login_limit_ms)
+        limit = "time limit: a call of up to " + std::to_string(remote_.timeout_ms) +
+                " ms would end after the login's " + std::to_string(login_limit_ms / 1000) + " s";
+    if (!limit.empty()) {
+        time_limit_ = limit;
+        HttpReply reply;
+        reply.transport = Transport::time_limit;
+        reply.reason = std::move(limit);
+        return reply;
+    }
+    HttpReply reply = server.post(path, fields);
+    network_spent_ms_ += std::max<std::int64_t>(0, clock_.monotonic_ms() - start);
+    if (reply.transport == Transport::answered) answered_ = true;
+    return reply;
 }
 
 HttpReply RemoteLogin::post_check(HttpClient& server, std::string_view pass,
@@ -163,22 +171,26 @@ HttpReply RemoteLogin::post_check(HttpClient& server, std::string_view pass,
     std::vector<FormField> fields{{"user", context_.login}, {"pass", pass}};
     if (!remote_.realm.empty()) fields.push_back({"realm", remote_.realm});
     if (!transaction.empty()) fields.push_back({"transaction_id", transaction});
-    return server.post(check_path, fields, budget_.remaining_ms());
+    return post(server, check_path, fields);
 }
 
 RemoteLogin::Online RemoteLogin::ask_servers(const otp::SecretString& passcode) {
-    remote::TransportSettings transport{remote_.ca_file, remote_.pinned_public_key,
-                                        remote_.connect_timeout_ms, remote_.timeout_ms};
     for (const auto& url : remote_.urls) {
-        HttpClient server(url, transport);
+        HttpClient server(url, transport_);
         HttpReply http = post_check(server, passcode.view(), "");
-        if (http.transport == Transport::unreachable) {
+        switch (http.transport) {
+        case Transport::time_limit:
+            // A refusal, never a fallback: waiting must not move the decision
+            // from a server that is up to offline values.
+            log(LogLevel::warning, url + ": not asked: " + http.reason);
+            return {true, false, make_result(LoginOutcome::refused, "", http.reason)};
+        case Transport::unreachable:
             log(LogLevel::warning, url + ": unreachable: " + http.reason);
             continue;  // failover: only here
-        }
-        if (http.transport == Transport::failed) {
+        case Transport::failed:
             log(LogLevel::error, url + ": refused: " + http.reason);
             return {true, false, make_result(LoginOutcome::refused, "", url + ": " + http.reason)};
+        case Transport::answered: break;
         }
         auto reply = read_answer(http);
         if (!reply) {
@@ -197,29 +209,22 @@ LoginResult RemoteLogin::converse(HttpClient& server, CheckReply reply,
                                   otp::SecretString passcode) {
     const std::string& url = server.base_url();
     unsigned rounds = 0;
-    for (;;) {
-        if (reply.verdict == Verdict::error) {
-            log(LogLevel::error, url + ": service error: " + reply.error_message);
-            return make_result(LoginOutcome::refused, reply.serial,
-                               "service error: " + reply.error_message);
-        }
-        if (reply.verdict == Verdict::reject)
-            return make_result(LoginOutcome::refused, reply.serial, "rejected by " + url);
-        if (reply.verdict == Verdict::accept) {
-            if (config_.offline.enabled) keep_offline(server, reply, passcode);
-            return make_result(LoginOutcome::success, reply.serial, "accepted by " + url);
-        }
-        // A challenge: answered on this server only, within the limits.
+    while (reply.verdict == Verdict::challenge) {
+        // Answered on this server only, within the limits.
         if (++rounds > remote_.max_rounds)
             return make_result(LoginOutcome::refused, reply.serial, "too many challenge rounds");
-        if (past_deadline())
-            return make_result(LoginOutcome::refused, reply.serial, "login took too long");
-        auto answer = prompter_.ask_hidden(challenge_prompt(reply.message, config_.texts));
+        if (past_login_limit()) return login_too_long(reply.serial);
+        // The server's text as it wrote it: it chose the words and the language.
+        auto answer = prompter_.ask_hidden(reply.message.empty() ? config_.texts.code_only
+                                                                 : reply.message);
         if (!answer) return make_result(LoginOutcome::refused, reply.serial, "conversation failed");
-        if (past_deadline())
-            return make_result(LoginOutcome::refused, reply.serial, "login took too long");
+        if (past_login_limit()) return login_too_long(reply.serial);
         passcode = std::move(answer.value());
         HttpReply http = post_check(server, passcode.view(), reply.transaction_id);
+        if (http.transport == Transport::time_limit) {
+            log(LogLevel::warning, url + ": challenge answer not sent: " + http.reason);
+            return make_result(LoginOutcome::refused, reply.serial, http.reason);
+        }
         if (http.transport != Transport::answered) {
             log(LogLevel::error, url + ": lost during a challenge: " + http.reason);
             return make_result(LoginOutcome::refused, reply.serial,
@@ -232,84 +237,41 @@ LoginResult RemoteLogin::converse(HttpClient& server, CheckReply reply,
         }
         reply = std::move(next.value());
     }
+    return finish(server, reply, rounds, passcode);
 }
 
-// After an online success: keep the offline values the reply carries, or
-// use up the stored value equal to this passcode and refill the rest.
-void RemoteLogin::keep_offline(HttpClient& server, const CheckReply& reply,
-                               const otp::SecretString& passcode) {
-    auto items = remote::read_offline_items(reply.document, context_.login, true, "");
-    if (!items) {
-        log(LogLevel::warning, items.error().message + " (not kept)");
-        return;
+// The server's decision. After a dialogue, its outcome is told in okey's
+// words; a reject's reason is logged, never shown.
+LoginResult RemoteLogin::finish(HttpClient& server, const CheckReply& reply, unsigned rounds,
+                                const otp::SecretString& passcode) {
+    const std::string& url = server.base_url();
+    switch (reply.verdict) {
+    case Verdict::error:
+        log(LogLevel::error, url + ": service error: " + reply.error_message);
+        return make_result(LoginOutcome::refused, reply.serial,
+                           "service error: " + reply.error_message);
+    case Verdict::reject: {
+        if (rounds > 0 && reply.message == pin_mismatch_outcome)
+            prompter_.error(config_.texts.pin_mismatch);
+        std::string reason = "rejected by " + url;
+        if (!reply.message.empty()) reason += ": " + reply.message;
+        log(LogLevel::notice, reason);
+        return make_result(LoginOutcome::refused, reply.serial, reason);
     }
-    auto store = open_store();
-    if (!store) {
-        if (items.value())
-            log(LogLevel::warning, "offline items not kept: " + store.error().message);
-        return;
+    case Verdict::accept:
+        if (rounds > 0 && reply.message == pin_set_outcome) prompter_.inform(config_.texts.pin_saved);
+        if (config_.offline.enabled) keep_offline(server, reply, passcode);
+        return make_result(LoginOutcome::success, reply.serial, "accepted by " + url);
+    case Verdict::challenge: break;
     }
-    if (items.value()) {
-        OfflineBatch batch = std::move(*items.value());
-        batch.received = clock_.now();
-        auto kept = store->replace_offline(batch);
-        if (!kept) log(LogLevel::warning, "offline items not kept: " + kept.error().message);
-        return;
-    }
-    auto stored = store->load_offline(context_.login);
-    if (!stored || !stored.value()) return;
-    refill_offline(server, store.value(), *stored.value(), passcode);
-}
-
-void RemoteLogin::refill_offline(HttpClient& server, Store& store, const OfflineBatch& stored,
-                                 const otp::SecretString& passcode) {
-    // The passcode just accepted online may be one of the stored values: it
-    // must not be usable offline afterwards.
-    std::uint64_t used_up_to = 0;
-    bool used = false;
-    if (auto match = remote::find_offline_match(stored, passcode.view())) {
-        (void)store.consume_offline(context_.login, *match);
-        used_up_to = *match;
-        used = true;
-    }
-    std::vector<FormField> fields{{"serial", stored.serial},
-                                  {"refilltoken", stored.refill_token.view()},
-                                  {"pass", passcode.view()}};
-    HttpReply http = server.post(refill_path, fields, budget_.remaining_ms());
-    if (http.transport != Transport::answered) {
-        log(LogLevel::warning, server.base_url() + ": offline refill failed: " + http.reason);
-        return;
-    }
-    auto reply = remote::read_refill_reply(http.body);
-    if (!reply || reply->verdict != Verdict::accept) {
-        log(LogLevel::warning, server.base_url() + ": offline refill refused" +
-                                   (reply ? std::string() : ": " + reply.error().message));
-        return;
-    }
-    auto items = remote::read_offline_items(reply->document, context_.login, false, stored.serial);
-    if (!items || !items.value()) {
-        log(LogLevel::warning, server.base_url() + ": offline refill without values");
-        return;
-    }
-    // The refill brings values after those we hold: keep the unused ones.
-    std::map<std::uint64_t, std::string> values;
-    for (const auto& [counter, hash] : stored.values)
-        if (!used || counter > used_up_to) values[counter] = hash;
-    for (auto& [counter, hash] : items.value()->values) values[counter] = std::move(hash);
-    OfflineBatch batch = std::move(*items.value());
-    batch.values.assign(values.begin(), values.end());
-    if (batch.values.size() > remote::max_offline_values)
-        batch.values.resize(remote::max_offline_values);
-    batch.received = clock_.now();
-    auto kept = store.replace_offline(batch);
-    if (!kept) log(LogLevel::warning, "offline refill not kept: " + kept.error().message);
-    else log(LogLevel::info, "offline values refilled for " + remote::sanitise_text(context_.login, 64));
+    return make_result(LoginOutcome::refused, reply.serial, "unfinished challenge");
 }
 
 // No server answered.
 LoginResult RemoteLogin::when_unreachable(otp::SecretString passcode) {
+    const std::string why = "no remote server answered";
     if (remote_.failmode == FailMode::secure)
-        return make_result(LoginOutcome::unavailable, "", "no remote server answered");
+        return make_result(LoginOutcome::unavailable, "", why);
     if (config_.offline.enabled) {
         if (auto decided = decide_offline(passcode)) return *decided;
     }
@@ -321,43 +283,20 @@ LoginResult RemoteLogin::when_unreachable(otp::SecretString passcode) {
     once.use_first_pass = true;
     once.try_first_pass = false;
     LoginResult result = run_local_login(once, local, prompter_, clock_, logger_, trusted_owner_);
-    result.reason = "no remote server answered; local: " + result.reason;
+    result.reason = why + "; local: " + result.reason;
     return result;
 }
 
-// The login's offline values decide when there are fresh ones.
-std::optional<LoginResult> RemoteLogin::decide_offline(const otp::SecretString& passcode) {
-    auto store = open_store();
-    if (!store) return std::nullopt;
-    auto loaded = store->load_offline(context_.login);
-    if (!loaded || !loaded.value()) return std::nullopt;
-    const OfflineBatch& batch = *loaded.value();
-    if (!remote::offline_batch_fresh(batch, clock_.now(), config_.offline.max_age_days)) {
-        (void)store->drop_offline(context_.login);
-        log(LogLevel::notice, "offline values of " + remote::sanitise_text(context_.login, 64) +
-                                    " expired: dropped");
-        return std::nullopt;
-    }
-    auto match = remote::find_offline_match(batch, passcode.view());
-    if (!match)
-        return make_result(LoginOutcome::refused, batch.serial, "offline: no matching value");
-    auto consumed = store->consume_offline(context_.login, *match);
-    if (!consumed)
-        return make_result(LoginOutcome::unavailable, batch.serial,
-                           "offline: " + consumed.error().message);
-    if (!consumed.value())
-        return make_result(LoginOutcome::refused, batch.serial, "offline: value already used");
-    return make_result(LoginOutcome::success, batch.serial, "offline value accepted");
-}
+}  // namespace okey::remote
 
-}  // namespace
+namespace okey {
 
 LoginResult run_remote_login(const Config& config, const LoginContext& context, Prompter& prompter,
                              const Clock& clock, Logger& logger, unsigned trusted_owner) {
     try {
-        return RemoteLogin(config, context, prompter, clock, logger, trusted_owner).run();
+        return remote::RemoteLogin(config, context, prompter, clock, logger, trusted_owner).run();
     } catch (...) {  // bad_alloc and the like: fail closed
-        return make_result(LoginOutcome::refused, "", "internal error in the remote backend");
+        return remote::make_result(LoginOutcome::refused, "", "internal error in the remote backend");
     }
 }
 

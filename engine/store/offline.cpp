@@ -41,7 +41,14 @@ Result<void> Store::replace_offline(const OfflineBatch& batch) {
                 .bind_text(3, hash);
             if (auto done = value->run(); !done) return done;
         }
-        return {};
+        // A login with offline values has a failure counter here, so that
+        // offline guesses count against its lockout (DESIGN.md §4.5).
+        auto user = impl_->db->prepare(
+            "INSERT INTO users (login, pin_hash, pin_state, failures, locked_until, created, updated) "
+            "VALUES (?1, '', 'new_pin_required', 0, 0, ?2, ?2) ON CONFLICT (login) DO NOTHING");
+        if (!user) return user.error();
+        user->bind_text(1, batch.login).bind_int(2, batch.received);
+        return user->run();
     });
 }
 
@@ -88,7 +95,14 @@ Result<bool> Store::consume_offline(std::string_view login, std::uint64_t counte
         if (!stmt) return stmt.error();
         stmt->bind_text(1, login).bind_int(2, static_cast<std::int64_t>(counter));
         if (auto done = stmt->run(); !done) return done.error();
-        return impl_->db->changes() > 0;
+        if (impl_->db->changes() == 0) return false;
+        // A value used is a success: the consecutive failures end here.
+        auto reset = impl_->db->prepare(
+            "UPDATE users SET failures = 0, locked_until = 0 WHERE login = ?1");
+        if (!reset) return reset.error();
+        reset->bind_text(1, login);
+        if (auto done = reset->run(); !done) return done.error();
+        return true;
     });
 }
 

@@ -231,12 +231,14 @@ public:
     Result<std::vector<AuditEntry>> audit(const AuditFilter& filter);
 
     // ---- offline items from a remote service (DESIGN.md §5) ----
-    // Replace the login's offline values (refill token sealed like a secret).
+    // Replace the login's offline values (refill token sealed like a secret);
+    // the login gets a users row (its failure counter) if it had none.
     Result<void> replace_offline(const OfflineBatch& batch);
     // nullopt when the login has none.
     Result<std::optional<OfflineBatch>> load_offline(std::string_view login);
-    // Atomically delete the value at `counter` and every earlier one; false
-    // when another process consumed it first.
+    // Atomically delete the value at `counter` and every earlier one, and
+    // clear the login's consecutive failures; false when another process
+    // consumed it first.
     Result<bool> consume_offline(std::string_view login, std::uint64_t counter);
     Result<void> drop_offline(std::string_view login);
 

@@ -35,7 +35,7 @@ void check_ranges(const okey::Config& c) {
     check(c.lockout.max_failures >= 1 && c.lockout.max_failures <= 1000,
           "lockout.max_failures out of range");
     check(c.remote.connect_timeout_ms >= 1 && c.remote.connect_timeout_ms <= c.remote.timeout_ms &&
-              c.remote.timeout_ms <= 600000,
+              c.remote.timeout_ms <= 30000,
           "remote timeouts out of range");
     check(c.remote.max_rounds >= 1 && c.remote.max_rounds <= 16, "remote.max_rounds out of range");
     for (const auto& url : c.remote.urls)

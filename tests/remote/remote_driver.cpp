@@ -2,17 +2,23 @@
 // tests/remote/remote_driver.cpp — runs okey::run_remote_login once, as the
 // remote suite and benchmark need it: settings from argv (no config file, so
 // every case states its own), answers to prompts read from stdin (one per
-// line), a fake clock (--now, advanced by --advance seconds at each prompt).
-// Prints one JSON object: outcome, serial, reason, prompts shown, log lines.
+// line), a fake clock (--now, advanced by --advance seconds at each prompt,
+// and by --pauses S0,S1,… seconds at prompt 0, 1, …: a person pausing 30 s
+// costs the test nothing). Its monotonic time is the real one plus the pauses,
+// so calls take their real time. Prints one JSON object: outcome, serial,
+// reason, prompts shown (and information / error messages), log lines.
 #include "engine/login.hpp"
 #include "engine/store/store.hpp"
+#include "engine/texts.hpp"
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <string>
+#include <utility>
 #include <unistd.h>
 #include <vector>
 
@@ -21,15 +27,25 @@ namespace {
 class FakeClock final : public okey::Clock {
 public:
     std::int64_t now() const override { return now_; }
+    std::int64_t monotonic_ms() const override { return Clock::monotonic_ms() + paused_ms_; }
+    void pause(std::int64_t seconds) {
+        now_ += seconds;
+        paused_ms_ += seconds * 1000;
+    }
     std::int64_t now_ = 1767225600;  // 2026-01-01
+
+private:
+    std::int64_t paused_ms_ = 0;
 };
 
 class ScriptedPrompter final : public okey::Prompter {
 public:
-    ScriptedPrompter(FakeClock& clock, std::int64_t advance) : clock_(clock), advance_(advance) {}
+    ScriptedPrompter(FakeClock& clock, std::int64_t advance, std::vector<std::int64_t> pauses)
+        : clock_(clock), advance_(advance), pauses_(std::move(pauses)) {}
     okey::Result<okey::otp::SecretString> ask_hidden(std::string_view prompt) override {
+        const std::size_t index = asked_++;
         prompts.emplace_back(prompt);
-        clock_.now_ += advance_;
+        clock_.pause(advance_ + (index < pauses_.size() ? pauses_[index] : 0));
         std::string line;
         if (!std::getline(std::cin, line))
             return okey::make_error(okey::Errc::io, "no more answers");
@@ -47,7 +63,20 @@ public:
 private:
     FakeClock& clock_;
     std::int64_t advance_;
+    std::vector<std::int64_t> pauses_;
+    std::size_t asked_ = 0;
 };
+
+std::vector<std::int64_t> seconds_list(const std::string& text) {
+    std::vector<std::int64_t> list;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        const std::size_t comma = std::min(text.find(',', start), text.size());
+        list.push_back(std::stoll(text.substr(start, comma - start)));
+        start = comma + 1;
+    }
+    return list;
+}
 
 class RecordingLogger final : public okey::Logger {
 public:
@@ -59,6 +88,7 @@ int usage() {
     std::cerr << "usage: remote_driver --login L --url U [--url U2…] [--ca F] [--pin P]\n"
                  "  [--connect-timeout MS] [--timeout MS] [--max-rounds N] [--failmode secure|local]\n"
                  "  [--store F --key-file F] [--no-offline] [--max-age DAYS] [--now T] [--advance S]\n"
+                 "  [--pauses S0,S1,…] [--lang fr|en] [--client-cert F --client-key F]\n"
                  "  [--first-pass]   (the first stdin line is given as first_pass)\n"
                  "  [--init-store]   (create the store first if it does not exist)\n"
                  "  [--init-store-only]   (create the store and stop: a fixture for the PAM tests)\n"
@@ -76,6 +106,7 @@ int main(int argc, char** argv) {
     context.service = "remote-test";
     FakeClock clock;
     std::int64_t advance = 0;
+    std::vector<std::int64_t> pauses;
     bool first_pass = false;
     bool init_store = false;
     bool init_only = false;
@@ -100,6 +131,13 @@ int main(int argc, char** argv) {
         else if (arg == "--max-age") config.offline.max_age_days = static_cast<unsigned>(std::stoul(next()));
         else if (arg == "--now") clock.now_ = std::stoll(next());
         else if (arg == "--advance") advance = std::stoll(next());
+        else if (arg == "--pauses") pauses = seconds_list(next());
+        else if (arg == "--lang") {
+            config.language = next() == "en" ? okey::Language::en : okey::Language::fr;
+            config.texts = okey::compose_texts(config);
+        }
+        else if (arg == "--client-cert") config.remote.client_certificate = next();
+        else if (arg == "--client-key") config.remote.client_key = next();
         else if (arg == "--first-pass") first_pass = true;
         else if (arg == "--init-store") init_store = true;
         else if (arg == "--init-store-only") init_store = init_only = true;
@@ -121,7 +159,7 @@ int main(int argc, char** argv) {
         std::getline(std::cin, line);
         context.first_pass = okey::otp::SecretString(line);
     }
-    ScriptedPrompter prompter(clock, advance);
+    ScriptedPrompter prompter(clock, advance, std::move(pauses));
     RecordingLogger logger;
     okey::LoginResult result = okey::run_remote_login(config, context, prompter, clock, logger,
                                                       static_cast<unsigned>(getuid()));

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PYTHON = "/usr/bin/python3"
@@ -77,17 +78,31 @@ class Servers:
         self.good = make_cert(self.dir, "server", self.ca, "IP:127.0.0.1,DNS:localhost")
         self.untrusted = make_cert(self.dir, "untrusted", self.other_ca, "IP:127.0.0.1,DNS:localhost")
         self.wrong_host = make_cert(self.dir, "wronghost", self.ca, "DNS:wrong.example")
+        # A client certificate (okey presenting itself to a server that asks).
+        self.client = make_cert(self.dir, "okey-client", self.ca, "DNS:okey-client")
+        os.chmod(self.client[0], 0o600)
         self.processes = []
 
-    def start(self, name, cert=None, mode="normal"):
+    def start(self, name, cert=None, mode="normal", client_ca=None):
         key, pem = cert or self.good
-        process = subprocess.Popen(
-            [PYTHON, os.path.join(HERE, "server.py"), "--cert", pem, "--key", key,
-             "--record", self.record, "--name", name, "--mode", mode],
-            stdout=subprocess.PIPE, text=True, env=plain_env())
+        command = [PYTHON, os.path.join(HERE, "server.py"), "--cert", pem, "--key", key,
+                   "--record", self.record, "--name", name, "--mode", mode]
+        if client_ca:
+            command += ["--client-ca", client_ca]
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=plain_env())
         self.processes.append(process)
         port = int(process.stdout.readline())
         return "https://127.0.0.1:%d" % port
+
+    def control(self, url, user, rule):
+        """Set a per-login rule of a test server (disabled, down-after-reject, normal)."""
+        import ssl
+        import urllib.request
+        context = ssl.create_default_context(cafile=self.ca[1])
+        data = urllib.parse.urlencode({"user": user, "rule": rule}).encode()
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}),
+                                             urllib.request.HTTPSHandler(context=context))
+        opener.open(url + "/control/user", data=data, timeout=10).read()
 
     def requests(self, **match):
         """Recorded requests whose fields (server, path, or a param) match."""

@@ -8,9 +8,22 @@ privacyIDEA's JSON, and records every request (one JSON line per request) in
 --record so tests can assert what was sent, and where.
 
 Behaviour is chosen by login name (see validate_check: user*, offline*,
-chal, newpin, endless, ctrl, stall, err500, malformed, oversized, …) or for the whole server
-by --mode (always500, stall, malformed) or POST /control/mode (mode=...).
+chal, newpin, pinchange, endless, ctrl, stall, err500, malformed, oversized, …),
+per login by POST /control/user (user=…&rule=disabled|down-after-reject|normal),
+or for the whole server by --mode (always500, stall, malformed) or POST
+/control/mode (mode=...). With --client-ca the server asks for a client
+certificate signed by that CA (TLS handshake refused without one).
 Offline values are real passlib "$pbkdf2-sha512$rounds$salt$hash" strings.
+
+Replies follow privacyIDEA 3.11 (privacyidea/lib/token.py check_token_list,
+lib/challengeresponsedecorators.py): a disabled token whose PIN and code match
+is rejected with "matching 1 tokens, Token is disabled"; the PIN-change
+dialogue (change_pin_via_validate) asks "Please enter a new PIN", then "Please
+enter the new PIN again" — translated from Accept-Language like every
+gettext text (French from privacyIDEA's fr messages.po) — and ends with
+"PIN successfully set." (accept) or "PINs do not match" (reject), which
+privacyIDEA sends untranslated. Texts an administrator set by policy
+(challenge_text, as for "chal") are sent as set, in no particular language.
 """
 import argparse
 import base64
@@ -29,6 +42,13 @@ PIN = "1234"
 ROUNDS = 1000         # cheap for tests; privacyIDEA's default is higher
 OFFLINE_COUNT = 12    # values sent per batch (more than the window of 10)
 STALL_SECONDS = 8
+
+# privacyIDEA's gettext texts used here, by the language Accept-Language picks.
+TEXTS = {
+    "new_pin": {"en": "Please enter a new PIN", "fr": "Veuillez entrer un nouveau code PIN"},
+    "new_pin_again": {"en": "Please enter the new PIN again",
+                      "fr": "Veuillez entrer à nouveau le nouveau code PIN"},
+}
 
 
 def code(counter):
@@ -55,14 +75,27 @@ class State:
         self.transactions = {}   # transaction_id -> (login, step)
         self.counter = {}        # login -> next HOTP counter
         self.offline = {}        # login -> {"serial", "refilltoken", "last"}
+        self.rules = {}          # login -> "disabled" | "down-after-reject" | "down"
 
-    def log(self, path, params):
+    def log(self, path, params, language="", client=""):
         with self.lock, open(self.record, "a") as out:
-            out.write(json.dumps({"server": self.name, "path": path, "params": params}) + "\n")
+            out.write(json.dumps({"server": self.name, "path": path, "params": params,
+                                  "accept_language": language, "client": client}) + "\n")
+
+
+def language_of(header):
+    """The language privacyIDEA's babel would pick from Accept-Language."""
+    for part in header.split(","):
+        tag = part.split(";")[0].strip().lower()
+        if tag.startswith("fr"):
+            return "fr"
+        if tag.startswith("en"):
+            return "en"
+    return "en"
 
 
 def reply(value, status=True, detail=None, **extra):
-    body = {"id": 1, "jsonrpc": "2.0", "version": "privacyIDEA 3.9", "time": time.time(),
+    body = {"id": 1, "jsonrpc": "2.0", "version": "privacyIDEA 3.11", "time": time.time(),
             "result": {"status": status, "value": value}, "detail": detail or {}}
     if status:
         if value:
@@ -82,6 +115,12 @@ def accept(serial="OKEY0001"):
 
 def reject(message="wrong otp pin"):
     return reply(False, detail={"message": message, "threadid": 1})
+
+
+def disabled(serial="OKEY0001"):
+    """PIN and code right, token disabled: check_all adds its reason."""
+    return reply(False, detail={"message": "matching 1 tokens, Token is disabled",
+                                "serial": serial, "type": "hotp", "otplen": 6, "threadid": 1})
 
 
 def challenge(state, login, step, message):
@@ -123,15 +162,28 @@ def check_hotp(state, login, passcode):
     return None
 
 
-def validate_check(state, params):
+def validate_check(state, params, language):
     login, passcode = params.get("user", ""), params.get("pass", "")
     tid = params.get("transaction_id")
+    with state.lock:
+        rule = state.rules.get(login, "normal")
+    if rule == "down":
+        return 503, None
     if tid:
         with state.lock:
             pending = state.transactions.pop(tid, None)
         if pending is None or pending[0] != login:
             return 200, reject("no such transaction")
         _, step = pending
+        if login == "pinchange":
+            if step == "pin":
+                return 200, challenge(state, login, ("again", passcode),
+                                      TEXTS["new_pin_again"][language])
+            if passcode == step[1]:
+                return 200, reply(True, detail={"message": "PIN successfully set.",
+                                                "serial": "OKEY0001", "threadid": 1})
+            return 200, reply(False, detail={"message": "PINs do not match",
+                                             "serial": "OKEY0001", "threadid": 1})
         if login == "chal":
             return 200, accept() if passcode == code(2) else reject()
         if login == "newpin":
@@ -147,12 +199,18 @@ def validate_check(state, params):
             return 200, accept()
         return 200, reject()
 
-    if login.startswith("user"):
-        return 200, accept() if check_hotp(state, login, passcode) else reject()
-    if login.startswith("offline"):
+    if login.startswith("user") or login.startswith("offline"):
         used = check_hotp(state, login, passcode)
         if used is None:
+            if rule == "down-after-reject":
+                with state.lock:
+                    state.rules[login] = "down"
             return 200, reject()
+        if rule == "disabled":
+            return 200, disabled()
+    if login.startswith("user"):
+        return 200, accept()
+    if login.startswith("offline"):
         body = accept()
         with state.lock:
             given = login in state.offline
@@ -166,6 +224,10 @@ def validate_check(state, params):
         return 200, challenge(state, login, "pin",
                               "Saisissez votre nouveau code PIN (4 à 6 chiffres)") \
             if passcode == code(1) else reject()
+    if login == "pinchange":  # PIN + code right, and the token's next_pin_change is due
+        if check_hotp(state, login, passcode) is None:
+            return 200, reject()
+        return 200, challenge(state, login, "pin", TEXTS["new_pin"][language])
     if login == "endless":
         return 200, challenge(state, login, "again", "Encore un code")
     if login == "ctrl":
@@ -217,6 +279,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
+    def client_name(self):
+        """The CN of the client certificate, "" without one."""
+        certificate = self.connection.getpeercert() if hasattr(self.connection, "getpeercert") else None
+        for entry in (certificate or {}).get("subject", ()):
+            for key, value in entry:
+                if key == "commonName":
+                    return value
+        return ""
+
     def send(self, status, body):
         if body is None:
             data = b"Internal Server Error"
@@ -235,9 +306,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length", "0"))
         raw = self.rfile.read(length).decode()
         params = {k: v[0] for k, v in urllib.parse.parse_qs(raw, keep_blank_values=True).items()}
-        state.log(self.path, params)
+        header = self.headers.get("Accept-Language", "")
+        state.log(self.path, params, header, self.client_name())
         if self.path == "/control/mode":
             state.mode = params.get("mode", "normal")
+            return self.send(200, {"result": {"status": True, "value": True}})
+        if self.path == "/control/user":
+            with state.lock:
+                state.rules[params.get("user", "")] = params.get("rule", "normal")
             return self.send(200, {"result": {"status": True, "value": True}})
         if state.mode == "always500":
             return self.send(503, None)
@@ -246,7 +322,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if state.mode == "malformed":
             return self.send(200, "<html>not json</html>")
         if self.path == "/validate/check":
-            return self.send(*validate_check(state, params))
+            return self.send(*validate_check(state, params, language_of(header)))
         if self.path == "/validate/offlinerefill":
             return self.send(*offline_refill(state, params))
         return self.send(404, error("not found", 404))
@@ -268,12 +344,16 @@ def main():
     parser.add_argument("--name", default="server")
     parser.add_argument("--mode", default="normal")
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--client-ca", default="")
     args = parser.parse_args()
 
     server = Server(("127.0.0.1", args.port), Handler)
     server.state = State(args.name, args.record, args.mode)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(args.cert, args.key)
+    if args.client_ca:
+        context.verify_mode = ssl.CERT_REQUIRED
+        context.load_verify_locations(args.client_ca)
     server.socket = context.wrap_socket(server.socket, server_side=True,
                                         do_handshake_on_connect=False)
     print(server.server_address[1], flush=True)

@@ -123,6 +123,7 @@ lockout: { max_failures = 3; lock_seconds = 0; };
 remote: { urls = [ "https://otp1.example.org", "https://otp2.example.org/pi" ];
           realm = "staff"; ca_file = "/etc/ssl/okey-ca.pem";
           pinned_public_key = "sha256//AAAA"; connect_timeout_ms = 100; timeout_ms = 300;
+          client_certificate = "/etc/okey/client.pem"; client_key = "/etc/okey/client.key";
           max_rounds = 2; failmode = "local"; };
 offline: { enabled = false; max_age_days = 3; };
 prompts: { passcode = "Code ({min}-{max}) : "; login_locked = "Bloqué."; };
@@ -147,6 +148,8 @@ prompts: { passcode = "Code ({min}-{max}) : "; login_locked = "Bloqué."; };
     assert_string_equal(c.remote.realm.c_str(), "staff");
     assert_string_equal(c.remote.ca_file.c_str(), "/etc/ssl/okey-ca.pem");
     assert_string_equal(c.remote.pinned_public_key.c_str(), "sha256//AAAA");
+    assert_string_equal(c.remote.client_certificate.c_str(), "/etc/okey/client.pem");
+    assert_string_equal(c.remote.client_key.c_str(), "/etc/okey/client.key");
     assert_int_equal(c.remote.connect_timeout_ms, 100);
     assert_int_equal(c.remote.timeout_ms, 300);
     assert_int_equal(c.remote.max_rounds, 2);
@@ -177,9 +180,13 @@ void errors_name_file_line_key(void**) {
     expect_error("lockout: { lock_seconds = -1; };",
                  "t.conf:1: lockout.lock_seconds: must be between 0 and 315360000");
     expect_error("remote: { timeout_ms = 0; };",
-                 "t.conf:1: remote.timeout_ms: must be between 1 and 600000");
-    expect_error("remote: { connect_timeout_ms = 0; };",
-                 "t.conf:1: remote.connect_timeout_ms: must be between 1 and 600000");
+                 "t.conf:1: remote.timeout_ms: must be between 1 and 30000");
+    expect_error("remote: { connect_timeout_ms = 30001; };",
+                 "t.conf:1: remote.connect_timeout_ms: must be between 1 and 30000");
+    expect_error("remote: {\n client_key = \"/etc/okey/client.key\"; };",
+                 "t.conf:2: remote.client_key: remote.client_certificate and remote.client_key go together");
+    expect_error("remote: { client_certificate = \"client.pem\"; };",
+                 "t.conf:1: remote.client_certificate: must be an absolute path");
     expect_error("totp: { window = 11; };", "t.conf:1: totp.window: must be between 0 and 10");
     expect_error("lang = \"de\";", "t.conf:1: lang: must be \"fr\" or \"en\"");
     expect_error("backend = \"ldap\";", "t.conf:1: backend: must be \"local\" or \"remote\"");
