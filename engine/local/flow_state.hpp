@@ -54,7 +54,7 @@ struct FlowState {
 };
 
 // Longest text form parse_flow_state accepts.
-inline constexpr std::size_t flow_state_max_length = 1024;
+inline constexpr std::size_t flow_state_max_length = 2048;
 
 // The canonical text form without its seal:
 // "okey-flow=1;phase=…;login=…;serial=…;decoy=…;step=…;tries=…;started=…;pin_hash=…"

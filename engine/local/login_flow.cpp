@@ -106,9 +106,7 @@ FlowRound LoginFlow::resume(std::string_view saved, std::string_view login,
     if (!parsed) return refuse("dialogue state unreadable");
     if (parsed->login != login) return refuse("dialogue state of another login");
     state_ = std::move(parsed.value());
-    if (auto refusal = refresh()) return decide(std::move(*refusal));
-    // Only the store holds the key the seal is made with: checked once loaded.
-    if (!flow_state_sealed_by(saved, seal_key())) return refuse("dialogue state altered");
+    if (auto refusal = refresh(saved)) return decide(std::move(*refusal));
     return dispatch(answer);
 }
 
@@ -136,23 +134,30 @@ FlowRound LoginFlow::dispatch(std::string_view answer) {
 
 // Every answer meets the clock and the store afresh, as it would in another
 // process: within the login's time limit, and with the store still agreeing.
-std::optional<LoginResult> LoginFlow::refresh() {
+// `sealed`: the text the state was read from, whose seal is checked as soon
+// as the store has given the key it is made with.
+std::optional<LoginResult> LoginFlow::refresh(std::optional<std::string_view> sealed) {
+    if (auto refusal = reload(sealed)) return refusal;
     const std::int64_t elapsed = clock_.now() - state_.started;
     if (elapsed > login_time_limit_seconds)
         return login_result(LoginOutcome::refused, state_.serial, "login took too long");
     if (elapsed < -login_time_limit_seconds)
         return login_result(LoginOutcome::refused, state_.serial, "clock stepped back during login");
-    return reload();
+    return std::nullopt;
 }
 
 // Load the login the state is about; the store must still agree with the
 // state: the same key assigned, the same PIN mode, and in new-PIN mode the
 // step the state burnt still the last one accepted. A refusal otherwise.
-std::optional<LoginResult> LoginFlow::reload() {
+std::optional<LoginResult> LoginFlow::reload(std::optional<std::string_view> sealed) {
     view_.reset();
     auto loaded = store_.load_login(state_.login);
     // A decoy reads what a real login reads, and decides nothing from it.
-    if (state_.decoy != Decoy::none) return std::nullopt;
+    if (state_.decoy != Decoy::none) {
+        if (sealed && !flow_state_sealed_by(*sealed, {}))
+            return login_result(LoginOutcome::refused, "", "dialogue state altered");
+        return std::nullopt;
+    }
     if (!loaded) return store_failure(loaded.error());
     const std::string& serial = state_.serial;
     if (!loaded.value()) return login_result(LoginOutcome::refused, serial, "key changed during login");
@@ -160,6 +165,9 @@ std::optional<LoginResult> LoginFlow::reload() {
     if (!view.token || view.token->state != KeyState::assigned || view.token->owner != state_.login ||
         view.token->spec.serial != serial)
         return login_result(LoginOutcome::refused, serial, "key changed during login");
+    // Only the store holds the key the seal is made with: the key's own secret.
+    if (sealed && !flow_state_sealed_by(*sealed, view.secret))
+        return login_result(LoginOutcome::refused, serial, "dialogue state altered");
     if (in_new_pin_mode(view.user) != is_new_pin_phase(state_.phase))
         return login_result(LoginOutcome::refused, serial, "PIN changed during login");
     const bool burnt = is_new_pin_phase(state_.phase) && state_.phase != FlowPhase::new_pin_code;

@@ -82,8 +82,8 @@ private:
     struct Attempt;  // a checked passcode: the round, and whether try_first_pass may ask again
 
     FlowRound dispatch(std::string_view answer);
-    std::optional<LoginResult> refresh();
-    std::optional<LoginResult> reload();
+    std::optional<LoginResult> refresh(std::optional<std::string_view> sealed = std::nullopt);
+    std::optional<LoginResult> reload(std::optional<std::string_view> sealed);
     FlowRound begin_normal(const LoginContext& context);
     Attempt check_passcode(std::string_view passcode);
     Attempt check_decoy(std::string_view passcode);

@@ -51,10 +51,7 @@ World::World() {
     config.key_file = dir + "/seed.key";
     config.pin.argon2 = Argon2Settings{64, 1, 1};
 
-    StoreOptions options;
-    options.path = config.store;
-    options.key_file = config.key_file;
-    options.trusted_owner = static_cast<unsigned>(getuid());
+    const StoreOptions options = store_options();
     must(Store::initialise(options), "Store::initialise");
     store.emplace(must(Store::open(options), "Store::open"));
 
@@ -128,6 +125,16 @@ LoginResult World::login(std::optional<std::string> first_pass, const std::strin
     return run_login(config, context, prompter, clock, logger,
                      static_cast<unsigned>(getuid()));
 }
+
+StoreOptions World::store_options() const {
+    StoreOptions options;
+    options.path = config.store;
+    options.key_file = config.key_file;
+    options.trusted_owner = static_cast<unsigned>(getuid());
+    return options;
+}
+
+Store World::open_store() { return must(Store::open(store_options()), "Store::open"); }
 
 UserRecord World::user() { return must(store->get_user(the_login), "get_user"); }
 TokenRecord World::token() { return must(store->get_token(the_serial), "get_token"); }

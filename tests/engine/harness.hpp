@@ -98,6 +98,10 @@ public:
     LoginResult login(std::optional<std::string> first_pass = std::nullopt,
                       const std::string& login = the_login);
 
+    // Another connection to the world's store, as another process would open.
+    StoreOptions store_options() const;
+    Store open_store();
+
     UserRecord user();
     TokenRecord token();
     std::vector<AuditEntry> login_audit();
