@@ -28,10 +28,21 @@ LoginResult store_open_failure(const Error& error) {
     return login_result(outcome_for_store_error(error.code), "", "store: " + error.message);
 }
 
+// A single-field client's text (forward_pass), and what the flow found in it.
+struct Forwarded {
+    std::string_view typed;
+    std::size_t passcode_length = 0;
+};
+
 LoginResult decide_locally(const Config& config, const LoginContext& context, Prompter& prompter,
-                           const Clock& clock, Logger& logger, Store& store) {
+                           const Clock& clock, Logger& logger, Store& store,
+                           Forwarded* forwarded = nullptr) {
     LoginFlow flow(config, store, clock, logger);
-    return converse(flow, flow.start(context, config.texts), prompter, config.texts);
+    FlowRound first = forwarded ? flow.start_forwarded(context, forwarded->typed, config.texts)
+                                : flow.start(context, config.texts);
+    LoginResult result = converse(flow, std::move(first), prompter, config.texts);
+    if (forwarded) forwarded->passcode_length = flow.forwarded_passcode_length();
+    return result;
 }
 
 // Used while handling an exception (bad_alloc among them): must not throw.
@@ -105,9 +116,34 @@ void audit_remote(const Config& config, const AuditEntry& entry, Logger& logger,
     write_audit(store.value(), entry, logger);
 }
 
+// Run a login; an exception inside (bad_alloc among them) is a logged service error.
+template <class Run>
+LoginResult guarded(const LoginContext& context, Logger& logger, Run&& run) noexcept {
+    LoginResult result;
+    try {
+        return run();
+    } catch (const std::exception& e) {
+        result = internal_failure(e.what());
+    } catch (...) {
+        result = internal_failure("unknown exception");
+    }
+    try {
+        log_outcome(logger, context, result);
+    } catch (...) {
+    }
+    return result;
+}
+
 LoginResult run_login_unguarded(const Config& config, const LoginContext& context,
                                 Prompter& prompter, const Clock& clock, Logger& logger,
-                                unsigned trusted_owner) {
+                                unsigned trusted_owner, Forwarded* forwarded = nullptr) {
+    if (config.backend == BackendKind::remote && forwarded) {
+        // The server would be asked once per PIN length, each a failure there.
+        LoginResult result = login_result(LoginOutcome::service_error, "",
+                                          "forward_pass needs backend = \"local\"");
+        log_outcome(logger, context, result);
+        return result;
+    }
     if (config.backend == BackendKind::remote) {
         LoginResult result =
             run_remote_login(config, context, prompter, clock, logger, trusted_owner);
@@ -121,7 +157,8 @@ LoginResult run_login_unguarded(const Config& config, const LoginContext& contex
         log_outcome(logger, context, result);
         return result;
     }
-    LoginResult result = decide_locally(config, context, prompter, clock, logger, store.value());
+    LoginResult result =
+        decide_locally(config, context, prompter, clock, logger, store.value(), forwarded);
     log_outcome(logger, context, result);
     // A store that failed under this login (corrupt, undecryptable, busy, I/O)
     // is not written to again: the log line above stands for the audit row.
@@ -147,23 +184,29 @@ LoginResult run_local_login(const Config& config, const LoginContext& context, P
 
 LoginResult run_login(const Config& config, const LoginContext& context, Prompter& prompter,
                       const Clock& clock, Logger& logger, unsigned trusted_owner) {
-    try {
+    return guarded(context, logger, [&] {
         return run_login_unguarded(config, context, prompter, clock, logger, trusted_owner);
-    } catch (const std::exception& e) {
-        LoginResult result = internal_failure(e.what());
-        try {
-            log_outcome(logger, context, result);
-        } catch (...) {
+    });
+}
+
+ForwardedLogin run_forwarded_login(const Config& config, const LoginContext& context,
+                                   std::string_view typed, Prompter& prompter, const Clock& clock,
+                                   Logger& logger, unsigned trusted_owner) {
+    ForwardedLogin login;
+    login.result = guarded(context, logger, [&] {
+        Forwarded forwarded{typed};
+        LoginResult result = run_login_unguarded(config, context, prompter, clock, logger,
+                                                 trusted_owner, &forwarded);
+        if (result.outcome == LoginOutcome::success) {
+            if (forwarded.passcode_length == 0 || forwarded.passcode_length > typed.size())
+                return internal_failure("forward_pass success without a passcode");
+            login.password =
+                otp::SecretString(typed.substr(0, typed.size() - forwarded.passcode_length));
         }
         return result;
-    } catch (...) {
-        LoginResult result = internal_failure("unknown exception");
-        try {
-            log_outcome(logger, context, result);
-        } catch (...) {
-        }
-        return result;
-    }
+    });
+    if (login.result.outcome != LoginOutcome::success) login.password.clear();
+    return login;
 }
 
 }  // namespace okey

@@ -54,6 +54,31 @@ struct LoginResult {
 LoginResult run_login(const Config& config, const LoginContext& context, Prompter& prompter,
                       const Clock& clock, Logger& logger, unsigned trusted_owner = 0);
 
+// forward_pass (DESIGN.md §10), for clients with one field (screen lockers,
+// OpenVPN): `typed` is the password followed by the passcode (PIN + the key's
+// code). For each PIN length the policy allows (pin.min_length ..
+// pin.max_length) PIN + code are taken from the end of `typed` and checked,
+// with ONE failure charged for the attempt. The time taken does not depend on
+// which length matched: every length costs one Argon2id verification, always
+// (engine/local/forward_pass.cpp), and an unknown login, a login without a
+// key or one in new-PIN mode does the same work against decoys.
+//
+// On success `password` is `typed` without its PIN + code (possibly empty),
+// for the adapter to hand on as PAM_AUTHTOK; otherwise it is empty. Audited
+// and logged as run_login (never `typed` nor the password). The prompter is
+// used only for what a passcode alone can lead to: the next-code question of
+// a drifted key, the lock and expiry messages. context.first_pass is not read.
+// Local backend only: with backend = "remote" the result is a service error
+// (the server would be asked once per PIN length, each a failure there). A
+// login in new-PIN mode is refused ("new-PIN mode needs a conversation").
+struct ForwardedLogin {
+    LoginResult result;
+    otp::SecretString password;
+};
+ForwardedLogin run_forwarded_login(const Config& config, const LoginContext& context,
+                                   std::string_view typed, Prompter& prompter, const Clock& clock,
+                                   Logger& logger, unsigned trusted_owner = 0);
+
 }  // namespace okey
 
 namespace okey {

@@ -51,6 +51,14 @@ LoginOutcome outcome_for_store_error(Errc code) {
     }
 }
 
+bool in_new_pin_mode(const UserRecord& user) {
+    return user.pin_state == PinState::new_pin_required || user.pin_hash.empty();
+}
+
+std::string decoy_reason(Decoy decoy) {
+    return decoy == Decoy::unknown_login ? "unknown login" : "no key";
+}
+
 std::string with_reason(std::string_view reason, std::string_view prompt) {
     if (reason.empty()) return std::string(prompt);
     std::string text(reason);

@@ -15,11 +15,6 @@
 
 namespace okey {
 
-struct LoginFlow::Attempt {
-    FlowRound round;
-    bool may_ask_again = false;  // a plain wrong passcode, not a told refusal
-};
-
 namespace {
 
 // "YYYY-MM-DD" of a Unix time, UTC: expiry dates compare as strings.
@@ -32,17 +27,9 @@ std::string utc_date(std::int64_t unix_time) {
     return text;
 }
 
-bool in_new_pin_mode(const UserRecord& user) {
-    return user.pin_state == PinState::new_pin_required || user.pin_hash.empty();
-}
-
 bool is_new_pin_phase(FlowPhase phase) {
     return phase == FlowPhase::new_pin_code || phase == FlowPhase::new_pin_choose ||
            phase == FlowPhase::new_pin_confirm || phase == FlowPhase::new_pin_final;
-}
-
-std::string decoy_reason(Decoy decoy) {
-    return decoy == Decoy::unknown_login ? "unknown login" : "no key";
 }
 
 }  // namespace
@@ -51,9 +38,19 @@ LoginFlow::LoginFlow(const Config& config, Store& store, const Clock& clock, Log
     : config_(config), store_(store), clock_(clock), logger_(logger) {}
 
 FlowRound LoginFlow::start(const LoginContext& context, const Texts& texts) {
+    if (auto decided = open_login(context, texts)) return std::move(*decided);
+    if (state_.decoy == Decoy::none && in_new_pin_mode(view_->user)) return begin_new_pin();
+    return begin_normal(context);
+}
+
+// Load the login and make the state for it: a login with its key (view_
+// set), or a decoy (unknown login, no key). A decision when the store cannot
+// answer or unknown logins are left to other modules.
+std::optional<FlowRound> LoginFlow::open_login(const LoginContext& context, const Texts& texts) {
     texts_ = &texts;
     open_ = false;
     view_.reset();
+    forwarded_length_ = 0;
     state_ = FlowState{};
     state_.login = context.login;
     state_.started = clock_.now();
@@ -64,18 +61,17 @@ FlowRound LoginFlow::start(const LoginContext& context, const Texts& texts) {
         if (config_.unknown_user == UnknownUserPolicy::ignore)
             return decide(login_result(LoginOutcome::ignored, "", "unknown login"));
         state_.decoy = Decoy::unknown_login;
-        return begin_normal(context);
+        return std::nullopt;
     }
     LoginView& view = *loaded.value();
     // Lost, stock and retired keys are not assigned: such logins have no key.
     if (!view.token || view.token->state != KeyState::assigned || view.token->owner != context.login) {
         state_.decoy = Decoy::no_key;
-        return begin_normal(context);
+        return std::nullopt;
     }
     state_.serial = view.token->spec.serial;
     view_ = std::move(view);
-    if (in_new_pin_mode(view_->user)) return begin_new_pin();
-    return begin_normal(context);
+    return std::nullopt;
 }
 
 FlowRound LoginFlow::start(const LoginContext& context, std::string_view first_answer,
@@ -218,16 +214,22 @@ LoginFlow::Attempt LoginFlow::check_passcode(std::string_view passcode) {
     const otp::TokenState state{token.last_step ? 1 : 0, token.last_step.value_or(0), token.drift};
     auto match = key->verify(parsed->code, now, window(), state);
     if (!match) return {refuse("code check failed: " + std::string(otp::error_text(match.error())))};
-    const okey_otp_verdict verdict = match->verdict;
+    return judge(charge->was_locked, pin_ok, match.value(), parsed->pin);
+}
 
-    if (charge->was_locked) {
-        // During a lock the PIN is never judged (it was hashed above only so
-        // the time taken is the same): tries are not charged then, and an
-        // answer that depended on the PIN would let whoever holds the key try
-        // PINs until "locked" appears. The key's code is the proof of
-        // possession, burnt at once: one answer per step, none about the PIN.
+// The decision on a passcode whose PIN and code were both checked.
+LoginFlow::Attempt LoginFlow::judge(bool was_locked, bool pin_ok, const otp::Match& match,
+                                    std::string_view pin) {
+    const TokenRecord& token = *view_->token;
+    const okey_otp_verdict verdict = match.verdict;
+    if (was_locked) {
+        // During a lock the PIN is never judged (it was hashed only so the
+        // time taken is the same): tries are not charged then, and an answer
+        // that depended on the PIN would let whoever holds the key try PINs
+        // until "locked" appears. The key's code is the proof of possession,
+        // burnt at once: one answer per step, none about the PIN.
         if (verdict == OKEY_OTP_MATCH) {
-            if (auto refusal = accept(match->step, token.drift, false))
+            if (auto refusal = accept(match.step, token.drift, false))
                 return {decide(std::move(*refusal))};
             return {told_refusal(LoginOutcome::locked, "login locked", texts_->login_locked)};
         }
@@ -238,7 +240,7 @@ LoginFlow::Attempt LoginFlow::check_passcode(std::string_view passcode) {
     if (verdict == OKEY_OTP_REPLAY) return {refuse("replayed code"), true};
     if (key_expired(token)) {
         if (verdict == OKEY_OTP_MATCH) {
-            if (auto refusal = accept(match->step, token.drift, false))
+            if (auto refusal = accept(match.step, token.drift, false))
                 return {decide(std::move(*refusal))};
             return {told_refusal(LoginOutcome::refused, "key expired", texts_->key_expired)};
         }
@@ -251,13 +253,12 @@ LoginFlow::Attempt LoginFlow::check_passcode(std::string_view passcode) {
         // part of the prompt itself.
         FlowState next = state_;
         next.phase = FlowPhase::next_code;
-        next.step = match->step;
-        return {ask(std::move(next),
-                    with_reason(texts_->next_code_reason, texts_->next_code))};
+        next.step = match.step;
+        return {ask(std::move(next), with_reason(texts_->next_code_reason, texts_->next_code))};
     }
     // The recorded drift stays: one code typed at a step boundary says little
     // about the key's clock; next-code mode and okeyctl resync change it.
-    return {finish_success(match->step, token.drift, parsed->pin, "passcode accepted")};
+    return {finish_success(match.step, token.drift, pin, "passcode accepted")};
 }
 
 // The PIN was proven with the first code; the state does not keep it, so a

@@ -73,20 +73,40 @@ public:
     // saved() gave there, `login` the login the answer comes for.
     FlowRound resume(std::string_view saved, std::string_view login, std::string_view answer,
                      const Texts& texts);
+    // Begin the login of a single-field client (forward_pass, DESIGN.md §10):
+    // `typed` is the password followed by PIN + code. Every PIN length the
+    // policy allows is tried from the end of the text, with one failure
+    // charged. The time taken does not depend on which length matched, or
+    // whether any did: each length costs one Argon2id verification, always
+    // (against the decoy hash for an unknown login, a login without a key or
+    // one in new-PIN mode, which a single field cannot serve), and the code
+    // is verified once. A login in next-code mode asks its question as usual.
+    FlowRound start_forwarded(const LoginContext& context, std::string_view typed,
+                              const Texts& texts);
+    // After start_forwarded: how many characters at the end of `typed` were
+    // PIN + code (0 when none matched). On success the password is the rest.
+    std::size_t forwarded_passcode_length() const { return forwarded_length_; }
     // The sealed state to keep while a question is open ("" when none is).
     std::string saved() const;
     // The refusal when the person gives no answer (conversation failed).
     LoginResult abandon(std::string reason);
 
 private:
-    struct Attempt;  // a checked passcode: the round, and whether try_first_pass may ask again
+    // A checked passcode: the round, and whether try_first_pass may ask
+    // again after it (a plain wrong passcode, not a told refusal).
+    struct Attempt {
+        FlowRound round;
+        bool may_ask_again = false;
+    };
 
+    std::optional<FlowRound> open_login(const LoginContext& context, const Texts& texts);
     FlowRound dispatch(std::string_view answer);
     std::optional<LoginResult> refresh(std::optional<std::string_view> sealed = std::nullopt);
     std::optional<LoginResult> reload(std::optional<std::string_view> sealed);
     FlowRound begin_normal(const LoginContext& context);
     Attempt check_passcode(std::string_view passcode);
     Attempt check_decoy(std::string_view passcode);
+    Attempt judge(bool was_locked, bool pin_ok, const otp::Match& match, std::string_view pin);
     FlowRound answer_next_code(std::string_view code);
     FlowRound begin_new_pin();
     FlowRound answer_new_pin_code(std::string_view code);
@@ -121,6 +141,7 @@ private:
     FlowState state_;                 // the question open, or the last one
     bool open_ = false;               // a question waits for its answer
     std::optional<LoginView> view_;   // the store's view of the login, this round
+    std::size_t forwarded_length_ = 0;  // start_forwarded: PIN + code length matched
 };
 
 // Drive a flow with a Prompter until it decides: show each round's messages,
@@ -130,6 +151,9 @@ LoginResult converse(LoginFlow& flow, FlowRound round, Prompter& prompter, const
 // Helpers shared by the flow files and engine/login.cpp.
 LoginResult login_result(LoginOutcome outcome, std::string serial, std::string reason);
 LoginOutcome outcome_for_store_error(Errc code);
+// A new key, or a PIN reset by the administrator: the login has no PIN to check.
+bool in_new_pin_mode(const UserRecord& user);
+std::string decoy_reason(Decoy decoy);
 // A prompt preceded by the reason it is asked (sshd shows information
 // messages only with the next prompt, so the reason travels in the prompt).
 std::string with_reason(std::string_view reason, std::string_view prompt);
