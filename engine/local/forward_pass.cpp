@@ -79,8 +79,7 @@ FlowRound LoginFlow::start_forwarded(const LoginContext& context, std::string_vi
 
     // Charged once, before any slow work, whatever the number of lengths tried.
     const std::int64_t now = clock_.now();
-    auto charge = store_.charge_failure(state_.login, now, config_.lockout.max_failures,
-                                        config_.lockout.lock_seconds);
+    auto charge = charge_failure(now);
     if (!charge) return decide(store_failure(charge.error()));
     if (!splits.code_ok) return refuse("malformed passcode");
 
@@ -89,8 +88,7 @@ FlowRound LoginFlow::start_forwarded(const LoginContext& context, std::string_vi
         const bool equal = otp::verify_pin(view_->user.pin_hash, splits.pins[i]) == OKEY_OTP_OK;
         if (equal && splits.usable[i] && !matched) matched = i;
     }
-    const otp::TokenState state{token.last_step ? 1 : 0, token.last_step.value_or(0), token.drift};
-    auto match = key->verify(splits.code, now, window(), state);
+    auto match = key->verify(splits.code, now, window(), token_state(token));
     if (!match) return refuse("code check failed: " + std::string(otp::error_text(match.error())));
     const std::string_view pin = matched ? splits.pins[*matched] : std::string_view();
     if (matched) forwarded_length_ = pin.size() + splits.code.size();

@@ -2,15 +2,14 @@
 // engine/local/login_flow.cpp — which flow a login runs, how an answer is
 // taken (in this process or resumed from a saved state), the normal passcode
 // flow with use_first_pass / try_first_pass, next-code mode, the lockout and
-// the refusals of DESIGN.md §4. New-PIN mode is in new_pin_mode.cpp, the
-// Prompter loop in converse.cpp.
+// the refusals of DESIGN.md §4. New-PIN mode is in new_pin_mode.cpp,
+// forward_pass in forward_pass.cpp, the Prompter loop in converse.cpp.
 #include "engine/local/login_flow.hpp"
 
 #include "engine/local/decoy.hpp"
 #include "engine/log_text.hpp"
 
 #include <ctime>
-#include <limits>
 #include <utility>
 
 namespace okey {
@@ -204,15 +203,13 @@ LoginFlow::Attempt LoginFlow::check_passcode(std::string_view passcode) {
 
     // Charged before any slow work, so parallel guesses count against the lockout.
     const std::int64_t now = clock_.now();
-    auto charge = store_.charge_failure(state_.login, now, config_.lockout.max_failures,
-                                        config_.lockout.lock_seconds);
+    auto charge = charge_failure(now);
     if (!charge) return {decide(store_failure(charge.error()))};
     if (!parsed) return {refuse("malformed passcode"), true};
 
     // Both checks, always: the time taken must not tell which part was wrong.
     const bool pin_ok = otp::verify_pin(view_->user.pin_hash, parsed->pin) == OKEY_OTP_OK;
-    const otp::TokenState state{token.last_step ? 1 : 0, token.last_step.value_or(0), token.drift};
-    auto match = key->verify(parsed->code, now, window(), state);
+    auto match = key->verify(parsed->code, now, window(), token_state(token));
     if (!match) return {refuse("code check failed: " + std::string(otp::error_text(match.error())))};
     return judge(charge->was_locked, pin_ok, match.value(), parsed->pin);
 }
@@ -362,6 +359,16 @@ std::optional<LoginResult> LoginFlow::accept(std::uint64_t step, std::int64_t dr
         return login_result(LoginOutcome::refused, acceptance.serial, "key changed during login");
     }
     return login_result(LoginOutcome::refused, acceptance.serial, "unexpected store verdict");
+}
+
+// Charged before any slow work, so parallel guesses count against the lockout.
+Result<ChargeResult> LoginFlow::charge_failure(std::int64_t now) {
+    return store_.charge_failure(state_.login, now, config_.lockout.max_failures,
+                                 config_.lockout.lock_seconds);
+}
+
+otp::TokenState LoginFlow::token_state(const TokenRecord& token) {
+    return otp::TokenState{token.last_step ? 1 : 0, token.last_step.value_or(0), token.drift};
 }
 
 LoginResult LoginFlow::store_failure(const Error& error) const {

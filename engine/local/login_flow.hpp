@@ -124,6 +124,8 @@ private:
     FlowRound told_refusal(LoginOutcome outcome, std::string reason, const std::string& message);
     std::optional<LoginResult> accept(std::uint64_t step, std::int64_t drift, bool login_succeeded,
                                       std::optional<std::string> new_pin_hash = std::nullopt);
+    Result<ChargeResult> charge_failure(std::int64_t now);
+    static otp::TokenState token_state(const TokenRecord& token);
     LoginResult store_failure(const Error& error) const;
     otp::Result<otp::Key> current_key() const;
     FlowRound key_unusable(int error);

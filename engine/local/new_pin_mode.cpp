@@ -30,16 +30,14 @@ FlowRound LoginFlow::answer_new_pin_code(std::string_view code) {
     auto key = current_key();
     if (!key) return key_unusable(key.error());
     const std::int64_t now = clock_.now();
-    auto charge = store_.charge_failure(state_.login, now, config_.lockout.max_failures,
-                                        config_.lockout.lock_seconds);
+    auto charge = charge_failure(now);
     if (!charge) return decide(store_failure(charge.error()));
     otp::PasscodeRules code_only = passcode_rules(token.spec.digits);
     code_only.allow_code_only = 1;
     auto parsed = otp::parse_passcode(code, code_only);
     if (!parsed || !parsed->pin.empty()) return refuse("malformed code");
 
-    const otp::TokenState state{token.last_step ? 1 : 0, token.last_step.value_or(0), token.drift};
-    auto match = key->verify(parsed->code, now, window(), state);
+    auto match = key->verify(parsed->code, now, window(), token_state(token));
     if (!match) return refuse("code check failed: " + std::string(otp::error_text(match.error())));
     const okey_otp_verdict verdict = match->verdict;
     if (charge->was_locked) {
