@@ -6,6 +6,7 @@
 #include "engine/config.hpp"
 
 #include "engine/file_trust.hpp"
+#include "engine/store/location.hpp"
 #include "engine/texts.hpp"
 
 #include <libconfig.h++>
@@ -73,6 +74,19 @@ private:
         if (v.empty() || v[0] != '/') fail(s, "must be an absolute path");
         return v;
     }
+    // A SQLite file, or a PostgreSQL URI without a password (DESIGN.md §9).
+    std::string store_location(const libconfig::Setting& s) {
+        std::string v = string(s);
+        if (!store::is_postgresql_uri(v)) {
+            if (v.empty() || v[0] != '/') fail(s, "must be an absolute path or a postgresql:// URI");
+            return v;
+        }
+        if (auto ok = store::check_location(v); !ok) {
+            const std::string& why = ok.error().message;
+            fail(s, why.substr(why.find(": ") + 2));  // the setting already names it
+        }
+        return v;
+    }
     template <class E>
     E choice(const libconfig::Setting& s, std::initializer_list<std::pair<const char*, E>> options) {
         std::string v = string(s);
@@ -96,7 +110,7 @@ private:
             config_.backend = choice<BackendKind>(
                 s, {{"local", BackendKind::local}, {"remote", BackendKind::remote}});
         else if (name == "store")
-            config_.store = absolute_path(s);
+            config_.store = store_location(s);
         else if (name == "key_file")
             config_.key_file = absolute_path(s);
         else if (name == "lang")

@@ -113,4 +113,22 @@ Result<std::string> read_trusted_file(const std::string& path, FileRole role, un
     return content;
 }
 
+std::string parent_directory(const std::string& path) {
+    auto slash = path.find_last_of('/');
+    if (slash == std::string::npos) return ".";
+    if (slash == 0) return "/";
+    return path.substr(0, slash);
+}
+
+Result<void> ensure_trusted_directory(const std::string& dir, unsigned owner) {
+    struct stat st {};
+    if (::lstat(dir.c_str(), &st) != 0) {
+        if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+            return make_error(Errc::io, dir + ": cannot create: " + std::strerror(errno));
+        if (::chmod(dir.c_str(), 0700) != 0)
+            return make_error(Errc::io, dir + ": cannot set mode: " + std::strerror(errno));
+    }
+    return check_trusted_path(dir, FileRole::directory, owner);
+}
+
 }  // namespace okey

@@ -28,4 +28,10 @@ Result<void> check_trusted_path(const std::string& path, FileRole role, unsigned
 Result<std::string> read_trusted_file(const std::string& path, FileRole role, unsigned owner,
                                       std::size_t max_bytes);
 
+// The folder holding `path` ("." for a bare name).
+std::string parent_directory(const std::string& path);
+// Create a directory 0700 unless it exists; either way it must then pass
+// the rules for a directory holding secrets.
+Result<void> ensure_trusted_directory(const std::string& dir, unsigned owner);
+
 }  // namespace okey

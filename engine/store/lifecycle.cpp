@@ -47,8 +47,10 @@ Result<std::vector<TokenRecord>> Store::list_tokens(const TokenFilter& filter) {
     return impl_->read([&]() -> R {
         static const std::string sql =
             std::string("SELECT ") + store::token_columns +
-            " FROM tokens WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR owner = ?2) "
-            "AND (?3 IS NULL OR lot = ?3) ORDER BY serial";
+            // An unbound filter is NULL; the casts give it a type PostgreSQL can see.
+            " FROM tokens WHERE (CAST(?1 AS TEXT) IS NULL OR state = ?1) "
+            "AND (CAST(?2 AS TEXT) IS NULL OR owner = ?2) "
+            "AND (CAST(?3 AS TEXT) IS NULL OR lot = ?3) ORDER BY serial";
         auto stmt = impl_->db->prepare(sql.c_str());
         if (!stmt) return stmt.error();
         if (filter.state) stmt->bind_text(1, to_string(*filter.state));
@@ -283,7 +285,8 @@ Result<std::vector<AuditEntry>> Store::audit(const AuditFilter& filter) {
     return impl_->read([&]() -> R {
         auto stmt = impl_->db->prepare(
             "SELECT time, login, serial, service, remote_host, event, outcome, reason FROM audit "
-            "WHERE (?1 IS NULL OR login = ?1) AND (?2 IS NULL OR time >= ?2) ORDER BY id");
+            "WHERE (CAST(?1 AS TEXT) IS NULL OR login = ?1) "
+            "AND (CAST(?2 AS BIGINT) IS NULL OR time >= ?2) ORDER BY id");
         if (!stmt) return stmt.error();
         if (filter.login) stmt->bind_text(1, *filter.login);
         if (filter.since) stmt->bind_int(2, *filter.since);

@@ -142,7 +142,7 @@ Result<StepVerdict> Store::accept_step(const StepAcceptance& a) {
 
         auto token = impl_->db->prepare(
             "UPDATE tokens SET last_step = ?2, drift = ?3, updated = ?4, "
-            "last_login = CASE WHEN ?5 THEN ?4 ELSE last_login END WHERE serial = ?1");
+            "last_login = CASE WHEN ?5 = 1 THEN ?4 ELSE last_login END WHERE serial = ?1");
         if (!token) return token.error();
         token->bind_text(1, a.serial)
             .bind_int(2, static_cast<std::int64_t>(a.step))

@@ -47,7 +47,8 @@ World::World() {
     if (mkdtemp(pattern) == nullptr) fail_msg("mkdtemp failed");
     dir = pattern;
     config.source = "";
-    config.store = dir + "/okey.db";
+    location = std::make_unique<TestStore>(dir);
+    config.store = location->location();
     config.key_file = dir + "/seed.key";
     config.pin.argon2 = Argon2Settings{64, 1, 1};
 
@@ -69,6 +70,7 @@ World::World() {
 
 World::~World() {
     store.reset();
+    location.reset();
     std::error_code ignored;
     std::filesystem::remove_all(dir, ignored);
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // tests/engine/harness.hpp — the world an engine test logs into: a real store
-// in a temporary directory holding one key assigned to one login, a fake
+// (SQLite or PostgreSQL: tests/support/test_store.hpp) holding one key
+// assigned to one login, a fake
 // clock, a scripted prompter that records every prompt and message, a logger
 // that records every line, and cheap Argon2 parameters.
 #pragma once
@@ -11,12 +12,14 @@
 #include "engine/login.hpp"
 #include "engine/prompter.hpp"
 #include "engine/store/store.hpp"
+#include "tests/support/test_store.hpp"
 
 #include <okey/otp.hpp>
 
 #include <cstdint>
 #include <cstring>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -111,6 +114,9 @@ public:
     void expect_no_secret_leaked();
 
     std::string dir;
+    // The store on the backend of this run (OKEY_TEST_STORE): a file in dir
+    // or a fresh PostgreSQL database.
+    std::unique_ptr<TestStore> location;
     Config config;
     FakeClock clock;
     ScriptedPrompter prompter{clock};

@@ -170,14 +170,18 @@ void hostile_login_name_is_escaped_in_the_log(void** state) {
 void unusable_store(void** state) {
     World& w = world(state);
     const std::string store_path = w.config.store;
-    w.config.store = w.dir + "/missing.db";
+    const bool sqlite = backend() == Backend::sqlite;
+    // No store file; no server listening.
+    w.config.store = sqlite ? w.dir + "/missing.db"
+                            : "postgresql://okey_owner@127.0.0.1:1/okey?passfile=" +
+                                  cluster().passfile;
     LoginResult result = w.login();
     assert_int_equal(static_cast<int>(result.outcome), static_cast<int>(LoginOutcome::unavailable));
     assert_true(w.prompter.events.empty());
     assert_non_null(strstr(w.logger.lines.back().c_str(), "outcome=unavailable reason=store: "));
-    // A store readable by others must not be used at all.
+    // A store (or its key file) readable by others must not be used at all.
     w.config.store = store_path;
-    assert_int_equal(chmod(store_path.c_str(), 0644), 0);
+    assert_int_equal(chmod((sqlite ? store_path : w.config.key_file).c_str(), 0644), 0);
     result = w.login();
     assert_int_equal(static_cast<int>(result.outcome),
                      static_cast<int>(LoginOutcome::service_error));

@@ -194,7 +194,7 @@ void errors_name_file_line_key(void**) {
                  "t.conf:1: unknown_user: must be \"deny\" or \"ignore\"");
     expect_error("remote: { failmode = \"open\"; };",
                  "t.conf:1: remote.failmode: must be \"secure\" or \"local\"");
-    expect_error("store = \"okey.db\";", "t.conf:1: store: must be an absolute path");
+    expect_error("store = \"okey.db\";", "t.conf:1: store: must be an absolute path or a postgresql:// URI");
     expect_error("remote: { ca_file = \"ca.pem\"; };",
                  "t.conf:1: remote.ca_file: must be an absolute path");
     expect_error("remote: {\n urls = [ \"https://a.example\",\n \"http://b.example\" ]; };",

@@ -18,27 +18,9 @@
 namespace okey::store::sqlite {
 namespace {
 
-std::string parent_of(const std::string& path) {
-    auto slash = path.find_last_of('/');
-    if (slash == std::string::npos) return ".";
-    if (slash == 0) return "/";
-    return path.substr(0, slash);
-}
-
 bool exists(const std::string& path) {
     struct stat st {};
     return ::lstat(path.c_str(), &st) == 0;
-}
-
-// Create a directory 0700 unless it exists; either way it must then be trusted.
-Result<void> ensure_directory(const std::string& dir, unsigned owner) {
-    if (!exists(dir)) {
-        if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
-            return make_error(Errc::io, dir + ": cannot create: " + std::strerror(errno));
-        if (::chmod(dir.c_str(), 0700) != 0)
-            return make_error(Errc::io, dir + ": cannot set mode: " + std::strerror(errno));
-    }
-    return check_trusted_path(dir, FileRole::directory, owner);
 }
 
 Result<void> create_database_file(const std::string& path) {
@@ -55,7 +37,7 @@ Result<void> create_database_file(const std::string& path) {
 }
 
 Result<void> check_store_files(const std::string& path, unsigned owner) {
-    if (auto dir = check_trusted_path(parent_of(path), FileRole::directory, owner); !dir)
+    if (auto dir = check_trusted_path(parent_directory(path), FileRole::directory, owner); !dir)
         return dir;
     if (auto file = check_trusted_path(path, FileRole::secret, owner); !file) {
         if (file.error().code == Errc::not_found)
@@ -105,9 +87,9 @@ public:
         if (exists(options.key_file))
             return make_error(Errc::already_exists,
                               options.key_file + ": already exists: not overwritten");
-        if (auto dir = ensure_directory(parent_of(path), options.trusted_owner); !dir)
+        if (auto dir = ensure_trusted_directory(parent_directory(path), options.trusted_owner); !dir)
             return dir.error();
-        if (auto dir = ensure_directory(parent_of(options.key_file), options.trusted_owner); !dir)
+        if (auto dir = ensure_trusted_directory(parent_directory(options.key_file), options.trusted_owner); !dir)
             return dir.error();
         if (auto key = create_key_file(options.key_file); !key) return key.error();
         auto undo = [path, key_file = options.key_file] {
