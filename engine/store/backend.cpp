@@ -20,7 +20,7 @@ Result<const Backend*> backend_for(std::string_view location) {
     if (!is_postgresql_uri(location)) return &sqlite_backend();
     if (const Backend* backend = postgresql.load()) return backend;
     return make_error(Errc::config,
-                      "store " + displayed_uri(location) +
+                      displayed_uri(location) +
                           ": this program opens only a SQLite store (a PostgreSQL store is "
                           "reached through okeyd with backend = \"remote\", or by okeyctl)");
 }

@@ -64,7 +64,7 @@ Result<void> check_location(std::string_view location) {
     if (is_postgresql_uri(location)) {
         if (userinfo_of(location).find(':') != std::string_view::npos || query_names_password(location))
             return make_error(Errc::config,
-                              "store " + displayed_uri(location) +
+                              displayed_uri(location) +
                                   ": a password in the store URI is refused: put it in a "
                                   "passfile (mode 0600) named by passfile=… in the URI");
         return {};

@@ -232,14 +232,14 @@ Result<std::unique_ptr<PgConnection>> PgConnection::connect(const std::string& u
     if (!options) {
         std::string why = one_line(parse_error ? parse_error : "out of memory");
         PQfreemem(parse_error);
-        return make_error(Errc::config, "store " + db->name_ + ": not a valid PostgreSQL URI: " + why);
+        return make_error(Errc::config, db->name_ + ": not a valid PostgreSQL URI: " + why);
     }
     bool has_password = false;
     for (auto* o = options; o->keyword; ++o)
         if (std::strcmp(o->keyword, "password") == 0 && o->val && *o->val) has_password = true;
     PQconninfoFree(options);
     if (has_password)
-        return make_error(Errc::config, "store " + db->name_ +
+        return make_error(Errc::config, db->name_ +
                                             ": a password in the store URI is refused: put it in "
                                             "a passfile (mode 0600) named by passfile=… in the URI");
     // Defaults the URI may override (it comes after them): give up on a
