@@ -5,11 +5,8 @@
 #include "engine/store/store_impl.hpp"
 
 namespace okey {
-namespace {
 
-std::string offline_aad(std::string_view login) { return "offline:" + std::string(login); }
-
-}  // namespace
+using store::offline_aad;
 
 Result<void> Store::replace_offline(const OfflineBatch& batch) {
     if (auto ok = store::check_login(batch.login); !ok) return ok;

@@ -4,7 +4,9 @@
 // engine/store/sqlite/schema.cpp, PostgreSQL: engine/store/postgresql/schema.cpp)
 // as a list of migrations, one per version; adding a version means raising
 // schema_version below and adding one migration to each list (a static_assert
-// in each backend fails until both have it).
+// in each backend fails until both have it); a new table also gets its line
+// in engine/store/copy.cpp (what okeyctl migrate copies) and, on PostgreSQL,
+// in the service role's rights (engine/store/postgresql/schema.cpp).
 #pragma once
 
 #include "engine/result.hpp"

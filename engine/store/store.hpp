@@ -165,6 +165,12 @@ struct NewStoreOptions {
     std::function<Result<void>(store::Connection&)> populate;
 };
 
+// What Store::copy_into copied and checked.
+struct CopyReport {
+    std::vector<std::pair<std::string, std::int64_t>> rows;  // per table, in copy order
+    std::int64_t secrets_opened = 0;  // sealed secrets and refill tokens that opened
+};
+
 class Store {
 public:
     // SQLite: create the directory (0700), the database (0600) and a fresh
@@ -229,6 +235,13 @@ public:
     Result<std::vector<std::string>> logins_like(std::string_view base);
 
     Result<std::vector<AuditEntry>> audit(const AuditFilter& filter);
+
+    // ---- moving a store (okeyctl migrate) ----
+    // Create a new store at `target` (under the same key file) holding every
+    // row of this one, in the transaction that creates its schema; then
+    // check it against the same snapshot of this store: every row equal,
+    // every sealed value opening. Refused unless the target is empty.
+    Result<CopyReport> copy_into(const StoreOptions& target, const std::string& service_role = "");
 
     // ---- offline items from a remote service (DESIGN.md §5) ----
     // Replace the login's offline values (refill token sealed like a secret);

@@ -49,6 +49,9 @@ struct Store::Impl {
     Result<void> assign_token(const TokenRecord& token, std::string_view login,
                               std::int64_t now);
     Result<std::optional<std::string>> assigned_serial(std::string_view login);
+    // Open every sealed value in `db` (key secrets, refill tokens) under this
+    // store's key file; how many opened.
+    Result<std::int64_t> open_every_sealed_value(store::Connection& in);
     // One UPDATE of a login's row (sql binds ?1 = login, ?2 = now) and the act's
     // audit row, in one transaction; a login not in the store is refused.
     Result<void> update_login(std::string_view login, const char* sql, std::string_view event,
@@ -68,6 +71,9 @@ inline constexpr int token_secret_column = 14;
 Result<TokenRecord> token_from_row(const Statement& row);
 
 std::string_view algorithm_name(otp::Algorithm algorithm);
+
+// The additional data sealing a login's offline refill token.
+inline std::string offline_aad(std::string_view login) { return "offline:" + std::string(login); }
 
 Result<void> check_serial(std::string_view serial);
 Result<void> check_login(std::string_view login);

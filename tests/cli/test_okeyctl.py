@@ -8,7 +8,11 @@ checked with Debian's pskctool), login-id, and `check` through a pipe with
 codes computed by oathtool (an independent TOTP implementation).
 
 Each test gets its own temp dir with a store, key file and config owned by
-the invoking user (okeyctl trusts files owned by geteuid()).
+the invoking user (okeyctl trusts files owned by geteuid()). The store is on
+the backend of the run (OKEY_TEST_STORE): a SQLite file in that dir, or a
+fresh database in the run's throwaway PostgreSQL cluster (OKEY_TEST_PG_DIR,
+tests/support/pg-cluster), reached as the role okey_owner with its password
+in a passfile — as README tells an administrator to.
 Environment: OKEYCTL (binary path), OKEY_CLI_TEST_DATA (tests/cli/data).
 """
 import base64
@@ -25,6 +29,7 @@ import unittest
 
 OKEYCTL = os.environ.get("OKEYCTL", "okeyctl")
 DATA = os.environ.get("OKEY_CLI_TEST_DATA", os.path.join(os.path.dirname(__file__), "data"))
+BACKEND = os.environ.get("OKEY_TEST_STORE", "sqlite")
 RFC_PSK = "12345678901234567890123456789012"
 RFC_SECRET_HEX = b"12345678901234567890".hex()
 
@@ -53,6 +58,43 @@ def aes128_cbc(key, iv, data):
     return out.stdout
 
 
+def pg_cluster():
+    """The run's PostgreSQL cluster: port, superuser socket, passfile."""
+    values = {}
+    with open(os.path.join(os.environ["OKEY_TEST_PG_DIR"], "env")) as f:
+        for line in f:
+            key, _, value = line.strip().partition("=")
+            values[key] = value
+    return values
+
+
+def pg_superuser(sql, database="postgres"):
+    """SQL as the cluster's superuser (over its socket); the first value."""
+    c = pg_cluster()
+    out = subprocess.run([os.path.join(c["OKEY_PG_BIN"], "psql"), "-X", "-q", "-t", "-A",
+                          "-v", "ON_ERROR_STOP=1", "-h", c["OKEY_PG_SOCKET"], "-p", c["OKEY_PG_PORT"],
+                          "-U", "postgres", "-d", database],
+                         input=sql, capture_output=True, text=True, check=True)
+    return out.stdout.strip()
+
+
+def pg_uri(database, role="okey_owner", **extra):
+    """How an administrator names the store: no password, a passfile."""
+    c = pg_cluster()
+    query = "&".join(["passfile=" + c["OKEY_PG_PASSFILE"]] + ["%s=%s" % kv for kv in extra.items()])
+    return "postgresql://%s@127.0.0.1:%s/%s?%s" % (role, c["OKEY_PG_PORT"], database, query)
+
+
+_databases = [0]
+
+
+def new_database():
+    _databases[0] += 1
+    name = "okey_cli_%d_%d" % (os.getpid(), _databases[0])
+    pg_superuser("CREATE DATABASE %s OWNER okey_owner" % name)
+    return name
+
+
 class Store(unittest.TestCase):
     """A fresh store per test, and helpers to drive okeyctl."""
 
@@ -60,7 +102,12 @@ class Store(unittest.TestCase):
         self.dir = tempfile.mkdtemp(prefix="okey-cli-")
         os.chmod(self.dir, 0o700)
         os.mkdir(os.path.join(self.dir, "etc"), 0o700)
-        self.store = os.path.join(self.dir, "lib", "okey.db")
+        self.database = None
+        if BACKEND == "postgresql":
+            self.database = new_database()
+            self.store = pg_uri(self.database)
+        else:
+            self.store = os.path.join(self.dir, "lib", "okey.db")
         self.key_file = os.path.join(self.dir, "etc", "seed.key")
         self.config = os.path.join(self.dir, "etc", "okey.conf")
         with open(self.config, "w") as f:
@@ -70,6 +117,15 @@ class Store(unittest.TestCase):
 
     def tearDown(self):
         shutil.rmtree(self.dir, ignore_errors=True)
+        if self.database:
+            pg_superuser("DROP DATABASE IF EXISTS %s WITH (FORCE)" % self.database)
+
+    def sql(self, statement):
+        """SQL on the store behind okeyctl's back (sqlite3, or psql as superuser)."""
+        if self.database:
+            pg_superuser(statement, self.database)
+        else:
+            subprocess.run(["sqlite3", self.store, statement], check=True)
 
     def path(self, name):
         return os.path.join(self.dir, name)
@@ -120,16 +176,18 @@ class Store(unittest.TestCase):
 
 class InitAndFiles(Store):
     def test_init_creates_safe_files_and_refuses_twice(self):
-        self.assertEqual(stat.S_IMODE(os.stat(self.store).st_mode) & 0o077, 0)
+        if BACKEND == "sqlite":
+            self.assertEqual(stat.S_IMODE(os.stat(self.store).st_mode) & 0o077, 0)
         self.assertEqual(stat.S_IMODE(os.stat(self.key_file).st_mode) & 0o077, 0)
         self.assertEqual(os.path.getsize(self.key_file), 32)
-        self.refused("init")
+        self.refused("init", reason="already exists" if BACKEND == "sqlite" else "not empty")
 
     def test_unsafe_key_file_refused(self):
         os.chmod(self.key_file, 0o444)
         line = self.refused("token", "list")
         self.assertIn(self.key_file, line)
 
+    @unittest.skipUnless(BACKEND == "sqlite", "a SQLite store is a file")
     def test_symlinked_store_refused(self):
         link = self.path("link.db")
         os.symlink(self.store, link)
@@ -361,8 +419,8 @@ class TextOutput(Store):
         self.assertIn("PIN:         not set: new-PIN mode at the next login\n",
                       self.ok("user", "show", "jdupont"))
         # A PIN stored, as after a first login.
-        subprocess.run(["sqlite3", self.store, "UPDATE users SET pin_hash = '$argon2id$x', "
-                        "pin_state = 'set' WHERE login = 'jdupont'"], check=True)
+        self.sql("UPDATE users SET pin_hash = '$argon2id$x', pin_state = 'set' "
+                 "WHERE login = 'jdupont'")
         text = self.ok("user", "show", "jdupont")
         self.assertIn("PIN:         set\n", text)
         self.assertNotIn("(set)", text)
@@ -370,11 +428,9 @@ class TextOutput(Store):
     def test_audit_columns_line_up_with_long_services_and_hosts(self):
         self.add_key("K1")
         self.ok("token", "assign", "K1", "jdupont")
-        subprocess.run(["sqlite3", self.store,
-                        "INSERT INTO audit (time, login, serial, service, remote_host, event, "
-                        "outcome, reason) VALUES (1700000000, 'jdupont', 'K1', 'sshd', "
-                        "'2001:db8:85a3::8a2e:370:7334', 'login', 'refused', 'wrong passcode')"],
-                       check=True)
+        self.sql("INSERT INTO audit (time, login, serial, service, remote_host, event, "
+                 "outcome, reason) VALUES (1700000000, 'jdupont', 'K1', 'sshd', "
+                 "'2001:db8:85a3::8a2e:370:7334', 'login', 'refused', 'wrong passcode')")
         lines = self.ok("audit").splitlines()
         header = lines[0]
         for column in ("EVENT", "OUTCOME", "LOGIN", "SERIAL", "SERVICE", "FROM", "REASON"):
@@ -562,8 +618,8 @@ class Pskc(Store):
         self.assertEqual((r.returncode, r.stderr), (0, ""))
 
 
-class Check(Store):
-    """`okeyctl check` runs the engine's login flow; answers come through a pipe."""
+class Logins(Store):
+    """Helpers to log in through `okeyctl check` (answers through a pipe), codes by oathtool."""
 
     PIN = "4817"
 
@@ -587,6 +643,10 @@ class Check(Store):
         self.assertIn("Code affiché sur votre clé OTP", r.stderr)
         self.assertIn("nouveau code PIN", r.stderr)
         return r
+
+
+class Check(Logins):
+    """`okeyctl check` runs the engine's login flow; answers come through a pipe."""
 
     def test_new_pin_then_normal_login(self):
         secret = self.add_key("K1")
@@ -659,6 +719,165 @@ class Check(Store):
         self.ok("user", "unlock", "jdupont")
         self.assertEqual(self.check("jdupont", self.PIN + self.code(secret, 2)).returncode, 0)
 
+
+
+@unittest.skipUnless(BACKEND == "postgresql", "the verbs of a PostgreSQL store")
+class OnPostgreSQL(Logins):
+    """What only a PostgreSQL store has: no password in the URI, the service
+    role's grants, and `migrate` from a SQLite store, checked end to end."""
+
+    def okeyctl_on(self, store, key_file, *args, stdin=None):
+        return self.run_okeyctl(*args, stdin=stdin, global_args=[
+            "--config", self.config, "--store", store, "--key-file", key_file])
+
+    def test_password_in_uri_refused_and_not_repeated(self):
+        c = pg_cluster()
+        with_password = "postgresql://okey_owner:Sekr1t@127.0.0.1:%s/%s" % (c["OKEY_PG_PORT"],
+                                                                         self.database)
+        for store in (with_password, pg_uri(self.database, password="Sekr1t")):
+            r = self.okeyctl_on(store, self.key_file, "token", "list")
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertEqual(len(r.stderr.splitlines()), 1, r.stderr)
+            self.assertIn("a password in the store URI is refused", r.stderr)
+            self.assertIn("passfile", r.stderr)
+            self.assertNotIn("Sekr1t", r.stderr + r.stdout)
+        # In the config: refused with the file, line and key.
+        conf = self.write("pw.conf", CONFIG + 'store = "%s";\n' % with_password)
+        r = self.run_okeyctl("token", "list", global_args=["--config", conf])
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("pw.conf:", r.stderr)
+        self.assertIn(": store: a password in the store URI is refused", r.stderr)
+        self.assertNotIn("Sekr1t", r.stderr)
+
+    def test_init_refuses_a_database_in_use(self):
+        db = new_database()
+        pg_superuser("CREATE TABLE payroll (id integer)", db)
+        r = self.okeyctl_on(pg_uri(db), self.key_file, "init")
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("not empty", r.stderr)
+        self.assertEqual(pg_superuser("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'", db), "1")
+        pg_superuser("DROP DATABASE %s WITH (FORCE)" % db)
+
+    def test_service_role_logs_in_but_never_changes_the_audit(self):
+        db = new_database()
+        out = self.okeyctl_on(pg_uri(db), self.key_file, "init", "--service-role", "okey_service")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn("role okey_service may log in but never change the audit", out.stdout)
+        owner = pg_uri(db)
+        service = pg_uri(db, role="okey_service")
+        secret = os.urandom(20).hex()
+        self.assertEqual(self.okeyctl_on(owner, self.key_file, "token", "add", "K1", "--secret-file",
+                                         self.write("s1", secret), "--hex").returncode, 0)
+        self.assertEqual(self.okeyctl_on(owner, self.key_file, "token", "assign", "K1",
+                                         "jdupont").returncode, 0)
+        # The whole login, new-PIN mode and all, as the service role.
+        r = self.okeyctl_on(service, self.key_file, "check", "jdupont",
+                            stdin="\n".join([self.code(secret, -1), self.PIN, self.PIN,
+                                             self.PIN + self.code(secret, 0)]) + "\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        # The audit can be read and added to, never changed, even by hand.
+        rights = pg_superuser("SELECT string_agg(p, ',' ORDER BY p) FROM unnest(ARRAY['SELECT', "
+                              "'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) AS p WHERE "
+                              "has_table_privilege('okey_service', 'audit', p)", db)
+        self.assertEqual(rights, "INSERT,SELECT")
+        c = pg_cluster()
+        psql = [os.path.join(c["OKEY_PG_BIN"], "psql"), "-X", "-v", "ON_ERROR_STOP=1", service]
+        for sql in ("UPDATE audit SET outcome = 'refused'", "DELETE FROM audit", "TRUNCATE audit"):
+            r = subprocess.run(psql + ["-c", sql], capture_output=True, text=True)
+            self.assertNotEqual(r.returncode, 0, sql)
+            self.assertIn("permission denied", r.stderr)
+        logins = [e for e in json.loads(self.okeyctl_on(service, self.key_file, "--json", "audit").stdout)
+                  if e["event"] == "login"]
+        self.assertEqual([e["outcome"] for e in logins], ["success"])
+        pg_superuser("DROP DATABASE %s WITH (FORCE)" % db)
+
+    def test_migrate_round_trip(self):
+        # A SQLite store with its own key file, in use: keys in every state, a
+        # PIN chosen at a first login, a failed login, audit rows.
+        sqlite = self.path("sqlite/okey.db")
+        key_file = self.path("etc2/seed.key")
+
+        def on_sqlite(*args, stdin=None):
+            r = self.okeyctl_on(sqlite, key_file, *args, stdin=stdin)
+            self.assertEqual(r.returncode, 0, "%s: %s" % (args, r.stderr))
+            return r.stdout
+
+        on_sqlite("init")
+        secret = os.urandom(20).hex()
+        for serial in ("K1", "K2", "K3"):
+            on_sqlite("token", "add", serial, "--secret-file", self.write("s" + serial, secret), "--hex",
+                      "--lot", "lot-2024")
+        on_sqlite("token", "assign", "K1", "jdupont")
+        on_sqlite("token", "lost", "K3", "--comment", "perdue")
+        on_sqlite("check", "jdupont", stdin="\n".join([self.code(secret, -1), self.PIN, self.PIN,
+                                                        self.PIN + self.code(secret, 0)]) + "\n")
+        r = self.okeyctl_on(sqlite, key_file, "check", "jdupont", stdin="0000" + self.code(secret, 1) + "\n")
+        self.assertEqual(r.returncode, 1, r.stderr)
+        before = {verb: on_sqlite("--json", *verb.split()) for verb in
+                  ("token list", "user show jdupont", "audit")}
+
+        target = new_database()
+        uri = pg_uri(target)
+        r = self.okeyctl_on(sqlite, key_file, "migrate", "--to", uri, "--service-role", "okey_service")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("store copied from %s to postgresql://okey_owner@127.0.0.1:" % sqlite, r.stdout)
+        self.assertIn(": 3 keys, 1 logins, 7 audit rows, 0 offline batches, 0 offline values", r.stdout)
+        self.assertIn("checked: every row equal to the original, 3 sealed values open with " + key_file,
+                      r.stdout)
+        self.assertNotIn(self.config, r.stdout)
+        # Every record reads the same from PostgreSQL.
+        for verb, text in before.items():
+            moved = self.okeyctl_on(uri, key_file, "--json", *verb.split())
+            self.assertEqual(moved.returncode, 0, moved.stderr)
+            self.assertEqual(json.loads(moved.stdout), json.loads(text), verb)
+        # The PIN came along, and so did the last step: the code used on the
+        # SQLite store is a replay here; a later one logs in.
+        r = self.okeyctl_on(uri, key_file, "check", "jdupont", stdin=self.PIN + self.code(secret, 0) + "\n")
+        self.assertEqual(r.returncode, 1, r.stderr)
+        r = self.okeyctl_on(uri, key_file, "check", "jdupont", stdin=self.PIN + self.code(secret, 2) + "\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        # The SQLite store is left as it was.
+        self.assertEqual(on_sqlite("--json", "audit"), before["audit"])
+        # Never into a database in use, nor to anything but PostgreSQL.
+        r = self.okeyctl_on(sqlite, key_file, "migrate", "--to", uri)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("not empty", r.stderr)
+        r = self.okeyctl_on(sqlite, key_file, "migrate", "--to", self.path("other.db"))
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("not a postgresql:// URI", r.stderr)
+        # Under another key file the secrets do not open: nothing is created.
+        other = new_database()
+        wrong_key = self.write("wrong.key", os.urandom(32), 0o400)
+        r = self.okeyctl_on(sqlite, wrong_key, "migrate", "--to", pg_uri(other))
+        self.assertEqual(r.returncode, 1, r.stdout)
+        self.assertIn("does not decrypt", r.stderr)
+        self.assertEqual(pg_superuser("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'", other), "0")
+        for db in (target, other):
+            pg_superuser("DROP DATABASE %s WITH (FORCE)" % db)
+
+    def test_migrate_json(self):
+        sqlite = self.path("sqlite/okey.db")
+        key_file = self.path("etc2/seed.key")
+        self.assertEqual(self.okeyctl_on(sqlite, key_file, "init").returncode, 0)
+        target = new_database()
+        r = self.okeyctl_on(sqlite, key_file, "--json", "migrate", "--to", pg_uri(target))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        data = json.loads(r.stdout)
+        self.assertEqual(data["result"], "ok")
+        self.assertTrue(data["checked"])
+        self.assertEqual(data["rows"], {"tokens": 0, "users": 0, "audit": 0, "offline_batches": 0,
+                                        "offline_values": 0})
+        self.assertNotIn("passfile", data["to"])
+        pg_superuser("DROP DATABASE %s WITH (FORCE)" % target)
+
+
+class ServiceRoleOnSQLite(Store):
+    @unittest.skipUnless(BACKEND == "sqlite", "a SQLite store")
+    def test_service_role_refused_for_sqlite(self):
+        r = self.run_okeyctl("init", "--service-role", "okeyd", global_args=[
+            "--config", self.config, "--store", self.path("new.db"), "--key-file", self.path("new.key")])
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("roles are PostgreSQL's", r.stderr)
 
 def make_pskc(keys, psk=None, mac_key=None):
     """An RFC 6030 container of TOTP keys; encrypted (with MAC) when psk is given."""

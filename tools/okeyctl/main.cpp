@@ -4,6 +4,8 @@
 // "okeyctl: <reason>" on stderr), 2 usage error.
 #include "verbs.hpp"
 
+#include "engine/store/postgresql/backend.hpp"
+
 #include <okey/otp.h>
 
 #include <algorithm>
@@ -19,7 +21,8 @@ constexpr int exit_refused = 1;
 constexpr int exit_usage = 2;
 
 constexpr Verb verbs[] = {
-    {"init", "init", admin_init},
+    {"init", "init [--service-role ROLE]", admin_init},
+    {"migrate", "migrate --to postgresql://… [--service-role ROLE]", admin_migrate},
     {"token add",
      "token add SERIAL --secret-file F [--hex] [--algorithm sha1|sha256|sha512] [--digits 6|8] "
      "[--period 30|60] [--kind hardware|software] [--lot L] [--expires YYYY-MM-DD]",
@@ -43,7 +46,7 @@ constexpr Verb verbs[] = {
 };
 
 void print_help() {
-    std::cout << "Usage: okeyctl [--config F] [--store F] [--key-file F] [--json] VERB ...\n\n"
+    std::cout << "Usage: okeyctl [--config F] [--store F|URI] [--key-file F] [--json] VERB ...\n\n"
                  "Manage okey's OTP keys, logins and audit trail (see okeyctl(8)).\n\nVerbs:\n";
     for (const auto& verb : verbs) std::cout << "  " << verb.usage << '\n';
     std::cout << "\nSecrets are read from a file or stdin (\"-\"), never from the command line.\n"
@@ -106,6 +109,8 @@ int run(const std::vector<std::string>& args) {
 }  // namespace okeyctl
 
 int main(int argc, char** argv) {
+    // okeyctl administers either store: a SQLite file or PostgreSQL.
+    okey::store::enable_postgresql();
     try {
         const std::vector<std::string> args(argv + 1, argv + argc);
         const int status = okeyctl::run(args);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // tools/okeyctl/verbs.hpp — one handler per verb of DESIGN.md §6, grouped by
-// file: verbs_token.cpp (token …), verbs_user.cpp (user …), verbs_admin.cpp
-// (init, login-id, check, audit). A handler parses its own arguments, acts
+// file: verbs_token.cpp (token …), verbs_user.cpp (user …), verbs_store.cpp
+// (init, migrate), verbs_admin.cpp (login-id, check, audit). A handler parses its own arguments, acts
 // through the engine, prints through ctx.out(), and refuses by throwing.
 #pragma once
 
@@ -39,6 +39,7 @@ void user_unlock(Context&, Words);
 void user_show(Context&, Words);
 
 void admin_init(Context&, Words);
+void admin_migrate(Context&, Words);
 void admin_login_id(Context&, Words);
 void admin_check(Context&, Words);
 void admin_audit(Context&, Words);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// tools/okeyctl/verbs_admin.cpp — the verbs around the lifecycle: creating
-// the store (init), choosing a login (login-id), trying a login in this
-// terminal (check) and reading the audit trail (audit).
+// tools/okeyctl/verbs_admin.cpp — the verbs around the lifecycle: choosing
+// a login (login-id), trying a login in this terminal (check) and reading
+// the audit trail (audit).
 #include "verbs.hpp"
 
 #include "syslog_logger.hpp"
@@ -12,15 +12,6 @@
 #include "engine/login_id.hpp"
 
 namespace okeyctl {
-
-void admin_init(Context& ctx, Words words) {
-    auto args = parse_arguments(words, {}, 0, 0);
-    ctx.merge_global(args);
-    const auto options = ctx.store_options();
-    unwrap(okey::Store::initialise(options));
-    ctx.out().done("store created: " + options.path + " (key file " + options.key_file + ")",
-                   {{"store", options.path}, {"key_file", options.key_file}});
-}
 
 void admin_login_id(Context& ctx, Words words) {
     auto args = parse_arguments(words, {}, 2, 2);

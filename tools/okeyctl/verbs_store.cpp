@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: Apache-2.0
+// tools/okeyctl/verbs_store.cpp — the verbs about the store itself: creating
+// it (init: a SQLite file, or the schema in an empty PostgreSQL database,
+// with the grants of the service role) and moving it (migrate: a copy into a
+// new PostgreSQL store, checked row by row).
+#include "verbs.hpp"
+
+#include "engine/store/location.hpp"
+
+#include <sys/stat.h>
+
+namespace okeyctl {
+namespace {
+
+bool exists(const std::string& path) {
+    struct stat st {};
+    return ::lstat(path.c_str(), &st) == 0;
+}
+
+std::string shown(const std::string& location) {
+    return okey::store::is_postgresql_uri(location) ? okey::store::displayed_uri(location) : location;
+}
+
+// The tables copied, as an administrator calls them.
+std::string rows_of(const std::string& table, std::int64_t rows) {
+    const std::string n = std::to_string(rows);
+    if (table == "tokens") return n + " keys";
+    if (table == "users") return n + " logins";
+    if (table == "audit") return n + " audit rows";
+    if (table == "offline_batches") return n + " offline batches";
+    if (table == "offline_values") return n + " offline values";
+    return n + " rows of " + table;
+}
+
+std::string service_role(const Arguments& args, const std::string& store) {
+    auto role = args.value("service-role");
+    if (!role) return {};
+    if (!okey::store::is_postgresql_uri(store))
+        refuse("--service-role: " + shown(store) + " is a SQLite store; roles are PostgreSQL's");
+    if (role->empty() || role->size() > 63)
+        throw UsageError{"--service-role: a PostgreSQL role name of 1 to 63 characters"};
+    return *role;
+}
+
+}  // namespace
+
+void admin_init(Context& ctx, Words words) {
+    auto args = parse_arguments(words, {{"service-role", true}}, 0, 0);
+    ctx.merge_global(args);
+    const auto options = ctx.store_options();
+    okey::NewStoreOptions extra;
+    extra.service_role = service_role(args, options.path);
+    const bool key_file_existed = exists(options.key_file);
+    unwrap(okey::Store::initialise(options, extra));
+    const std::string where = shown(options.path);
+    std::string sentence = "store created: " + where + " (key file " + options.key_file +
+                           (key_file_existed ? ", kept" : "") + ")";
+    if (!extra.service_role.empty())
+        sentence += "; role " + extra.service_role + " may log in but never change the audit";
+    ctx.out().done(sentence, {{"store", where},
+                              {"key_file", options.key_file},
+                              {"key_file_created", !key_file_existed},
+                              {"service_role", extra.service_role}});
+}
+
+void admin_migrate(Context& ctx, Words words) {
+    auto args = parse_arguments(words, {{"to", true}, {"service-role", true}}, 0, 0);
+    ctx.merge_global(args);
+    const auto to = args.value("to");
+    if (!to) throw UsageError{"--to URI is required"};
+    if (!okey::store::is_postgresql_uri(*to))
+        refuse("migrate --to " + printable(*to) + ": not a postgresql:// URI (a store moves to "
+               "PostgreSQL; the key file stays the same)");
+    auto target = ctx.store_options();
+    target.path = *to;
+    const std::string role = service_role(args, target.path);
+    const std::string from = shown(ctx.store_options().path);
+    const auto report = unwrap(ctx.store().copy_into(target, role));
+
+    std::string counts;
+    nlohmann::json tables = nlohmann::json::object();
+    for (const auto& [table, rows] : report.rows) {
+        counts += (counts.empty() ? "" : ", ") + rows_of(table, rows);
+        tables[table] = rows;
+    }
+    if (ctx.json()) {
+        ctx.out().document({{"result", "ok"},
+                            {"from", from},
+                            {"to", shown(*to)},
+                            {"rows", tables},
+                            {"secrets_opened", report.secrets_opened},
+                            {"checked", true}});
+        return;
+    }
+    ctx.out().line("store copied from " + from + " to " + shown(*to) + ": " + counts);
+    ctx.out().line("checked: every row equal to the original, " +
+                   std::to_string(report.secrets_opened) + " sealed values open with " +
+                   target.key_file);
+    ctx.out().line("next: set store = \"" + printable(*to) + "\" in the configuration; " + from +
+                   " is left as it was");
+}
+
+}  // namespace okeyctl
