@@ -2,20 +2,20 @@
 // bench/store/store_bench.cpp — the store work of one login (look-up of the
 // login and its key with the secret unsealed, libotp verification of the code,
 // the atomic acceptance of the step) with 1k, 100k and 1M keys and logins in
-// the store, side by side, with the ratio largest/smallest: it should stay
-// flat (target: 1M within 1.5x of 1k), since every step is an indexed look-up
-// and one small write.
+// the store, on SQLite and on PostgreSQL side by side in one run, with the
+// ratio largest/smallest per backend: it should stay flat (target: 1M within
+// 1.5x of 1k), since every step is an indexed look-up and one small write.
 //
-// Usage: store_bench [--dir DIR] [--sizes 1000,100000,1000000] [--logins N] [--rounds R]
+// Usage: store_bench [--dir DIR] [--sizes 1000,100000,1000000] [--logins N]
+//                    [--rounds R] [--backends sqlite,postgresql]
 // Populated stores are kept in DIR (default /tmp/okey-store-bench-<uid>) and
-// reused by later runs.
-#include "engine/store/secret_box.hpp"
-#include "engine/store/store.hpp"
+// reused by later runs; PostgreSQL's in the bench's own cluster (DIR/pg,
+// tests/support/pg-cluster), stopped at the end with its data kept.
+#include "populate.hpp"
+
+#include "engine/store/postgresql/backend.hpp"
 
 #include <okey/otp.hpp>
-
-#include <openssl/rand.h>
-#include <sqlite3.h>
 
 #include <algorithm>
 #include <chrono>
@@ -31,106 +31,13 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr std::int64_t base_time = 1'800'000'000;
-
-std::string serial_of(std::size_t i) {
-    char s[32];
-    std::snprintf(s, sizeof s, "B%08zu", i);
-    return s;
-}
-
-std::string login_of(std::size_t i) {
-    char s[32];
-    std::snprintf(s, sizeof s, "u%08zu", i);
-    return s;
-}
-
-// The secret of key i, derived so the bench can compute its codes without
-// reading the store: 20 bytes, distinct per key.
-okey::otp::SecretBytes secret_of(std::size_t i) {
-    okey::otp::SecretBytes s(20);
-    for (std::size_t b = 0; b < s.size(); ++b)
-        s[b] = static_cast<std::uint8_t>((i >> ((b % 4) * 8)) ^ (b * 37 + 11));
-    return s;
-}
-
-[[noreturn]] void die(const std::string& what) {
-    std::fprintf(stderr, "store_bench: %s\n", what.c_str());
-    std::exit(1);
-}
-
-okey::StoreOptions options_for(const std::string& dir, std::size_t n) {
-    okey::StoreOptions o;
-    o.path = dir + "/store-" + std::to_string(n) + "/okey.db";
-    o.key_file = dir + "/store-" + std::to_string(n) + "/seed.key";
-    o.trusted_owner = static_cast<unsigned>(::getuid());
-    return o;
-}
-
-long long query_integer(const std::string& path, const char* sql) {
-    sqlite3* db = nullptr;
-    sqlite3_stmt* stmt = nullptr;
-    long long n = -1;
-    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK &&
-        sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) == SQLITE_OK &&
-        sqlite3_step(stmt) == SQLITE_ROW)
-        n = sqlite3_column_int64(stmt, 0);
-    sqlite3_finalize(stmt);
-    sqlite3_close(db);
-    return n;
-}
-
-// n assigned keys and n logins with a PIN, in one transaction, each secret
-// sealed under the store's key file with its serial as additional data.
-void populate(const okey::StoreOptions& o, std::size_t n) {
-    auto started = Clock::now();
-    for (const char* suffix : {"", "-wal", "-shm"}) ::unlink((o.path + suffix).c_str());
-    ::unlink(o.key_file.c_str());
-    if (auto made = okey::Store::initialise(o); !made) die(made.error().message);
-    auto box = okey::store::SecretBox::load(o.key_file, o.trusted_owner);
-    if (!box) die(box.error().message);
-    sqlite3* db = nullptr;
-    if (sqlite3_open_v2(o.path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK)
-        die("cannot open " + o.path);
-    sqlite3_exec(db, "PRAGMA synchronous = OFF; BEGIN", nullptr, nullptr, nullptr);
-    sqlite3_stmt* token = nullptr;
-    sqlite3_stmt* user = nullptr;
-    sqlite3_prepare_v2(db,
-                       "INSERT INTO tokens (serial, kind, algorithm, digits, period, secret, "
-                       "state, owner, lot, expires, drift, created, updated) VALUES "
-                       "(?1, 'hardware', 'sha1', 6, 30, ?2, 'assigned', ?3, 'bench', '', 0, ?4, ?4)",
-                       -1, &token, nullptr);
-    sqlite3_prepare_v2(db,
-                       "INSERT INTO users (login, pin_hash, pin_state, failures, locked_until, "
-                       "created, updated) VALUES (?1, '$argon2id$v=19$m=8,t=1,p=1$bench$bench', "
-                       "'set', 0, 0, ?2, ?2)",
-                       -1, &user, nullptr);
-    for (std::size_t i = 0; i < n; ++i) {
-        std::string serial = serial_of(i), login = login_of(i);
-        auto sealed = box->seal(secret_of(i), serial);
-        if (!sealed) die(sealed.error().message);
-        sqlite3_bind_text(token, 1, serial.c_str(), -1, SQLITE_TRANSIENT);
-        sqlite3_bind_blob(token, 2, sealed->data(), static_cast<int>(sealed->size()), SQLITE_TRANSIENT);
-        sqlite3_bind_text(token, 3, login.c_str(), -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(token, 4, base_time);
-        sqlite3_bind_text(user, 1, login.c_str(), -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(user, 2, base_time);
-        if (sqlite3_step(token) != SQLITE_DONE || sqlite3_step(user) != SQLITE_DONE)
-            die(std::string("insert: ") + sqlite3_errmsg(db));
-        sqlite3_reset(token);
-        sqlite3_reset(user);
-    }
-    sqlite3_finalize(token);
-    sqlite3_finalize(user);
-    if (sqlite3_exec(db, "COMMIT; PRAGMA wal_checkpoint(TRUNCATE); ANALYZE", nullptr, nullptr,
-                     nullptr) != SQLITE_OK)
-        die(std::string("commit: ") + sqlite3_errmsg(db));
-    sqlite3_close(db);
-    std::printf("  populated %zu keys and logins in %.1f s\n", n,
-                std::chrono::duration<double>(Clock::now() - started).count());
-}
+using bench::base_time;
+using bench::die;
+using bench::login_of;
+using bench::secret_of;
 
 struct Sample {
+    std::string backend;
     std::size_t size;
     std::vector<double> micros;  // one per login: the whole store work
     std::vector<double> lookup;  // of which load_login + verify (no write)
@@ -198,11 +105,72 @@ std::vector<std::size_t> parse_sizes(const char* text) {
     return sizes;
 }
 
+std::vector<std::string> parse_names(const char* text) {
+    std::vector<std::string> names;
+    std::string all = text;
+    for (std::size_t at = 0; at <= all.size();) {
+        auto comma = all.find(',', at);
+        if (comma == std::string::npos) comma = all.size();
+        names.push_back(all.substr(at, comma - at));
+        at = comma + 1;
+    }
+    for (const auto& name : names)
+        if (name != "sqlite" && name != "postgresql") die("--backends: sqlite and/or postgresql");
+    return names;
+}
+
+okey::StoreOptions options_for(const std::string& dir, const std::string& backend, std::size_t n,
+                                const bench::Cluster& cluster) {
+    okey::StoreOptions o;
+    const std::string folder = dir + "/" + backend + "-" + std::to_string(n);
+    ::mkdir(folder.c_str(), 0700);
+    o.path = backend == "sqlite" ? folder + "/okey.db" : cluster.uri("okey_bench_" + std::to_string(n));
+    o.key_file = folder + "/seed.key";
+    o.trusted_owner = static_cast<unsigned>(::getuid());
+    return o;
+}
+
+void report(const std::vector<Sample>& samples, const std::vector<std::string>& backends) {
+    // The write is one durable commit (an fsync): on a shared disk it
+    // dominates and is noisy, so the read part is shown on its own too.
+    std::printf("\n%-11s %12s %12s %12s %12s %11s %18s\n", "backend", "keys+logins", "mean µs",
+                "median µs", "p90 µs", "logins/s", "lookup+verify µs");
+    for (const auto& sample : samples)
+        std::printf("%-11s %12zu %12.1f %12.1f %12.1f %11.0f %18.1f\n", sample.backend.c_str(),
+                    sample.size, mean(sample.micros), percentile(sample.micros, 0.5),
+                    percentile(sample.micros, 0.9), 1e6 / mean(sample.micros),
+                    percentile(sample.lookup, 0.5));
+    std::printf("\n");
+    for (const auto& backend : backends) {
+        std::vector<const Sample*> mine;
+        for (const auto& sample : samples)
+            if (sample.backend == backend) mine.push_back(&sample);
+        const Sample& small = *mine.front();
+        const Sample& large = *mine.back();
+        double ratio = percentile(large.micros, 0.5) / percentile(small.micros, 0.5);
+        std::printf("%-10s ratio %zu/%zu, whole login (median): %.2f  (target <= 1.5: %s); "
+                    "mean %.2f; lookup+verify (median) %.2f\n",
+                    backend.c_str(), large.size, small.size, ratio, ratio <= 1.5 ? "met" : "NOT met",
+                    mean(large.micros) / mean(small.micros),
+                    percentile(large.lookup, 0.5) / percentile(small.lookup, 0.5));
+    }
+    if (backends.size() == 2)
+        for (std::size_t i = 0; i < samples.size() / 2; ++i) {
+            const Sample& a = samples[i];
+            const Sample& b = samples[i + samples.size() / 2];
+            std::printf("%s/%s at %zu, whole login (median): %.2f; lookup+verify (median): %.2f\n",
+                        b.backend.c_str(), a.backend.c_str(), a.size,
+                        percentile(b.micros, 0.5) / percentile(a.micros, 0.5),
+                        percentile(b.lookup, 0.5) / percentile(a.lookup, 0.5));
+        }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     std::string dir = "/tmp/okey-store-bench-" + std::to_string(::getuid());
     std::vector<std::size_t> sizes{1000, 100000, 1000000};
+    std::vector<std::string> backends{"sqlite", "postgresql"};
     int logins = 400, rounds = 5;
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
@@ -210,63 +178,62 @@ int main(int argc, char** argv) {
         else if (arg == "--sizes" && i + 1 < argc) sizes = parse_sizes(argv[++i]);
         else if (arg == "--logins" && i + 1 < argc) logins = std::atoi(argv[++i]);
         else if (arg == "--rounds" && i + 1 < argc) rounds = std::atoi(argv[++i]);
-        else die("usage: store_bench [--dir DIR] [--sizes 1000,100000,1000000] [--logins N] [--rounds R]");
+        else if (arg == "--backends" && i + 1 < argc) backends = parse_names(argv[++i]);
+        else die("usage: store_bench [--dir DIR] [--sizes 1000,100000,1000000] [--logins N] "
+                 "[--rounds R] [--backends sqlite,postgresql]");
     }
     if (logins < 1 || rounds < 1) die("--logins and --rounds must be positive");
     std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress shows even when piped
     ::mkdir(dir.c_str(), 0700);
+    okey::store::enable_postgresql();
 
     std::printf("okey store bench: one login = load_login + libotp verify + accept_step\n");
+    bench::Cluster cluster;
+    cluster.dir = dir + "/pg";
+    const bool with_postgresql =
+        std::find(backends.begin(), backends.end(), "postgresql") != backends.end();
+    if (with_postgresql) {
+        cluster.start();
+        std::printf("  PostgreSQL: the bench's own cluster on 127.0.0.1:%s (fsync on)\n",
+                    cluster.port.c_str());
+    }
     std::vector<okey::Store> stores;
     std::vector<Sample> samples;
     std::int64_t start = base_time + 30 * 1000;
-    for (std::size_t n : sizes) {
-        auto o = options_for(dir, n);
-        ::mkdir(o.path.substr(0, o.path.rfind('/')).c_str(), 0700);
-        if (query_integer(o.path, "SELECT count(*) FROM tokens") != static_cast<long long>(n))
-            populate(o, n);
-        else std::printf("  reusing %s (%zu keys)\n", o.path.c_str(), n);
-        auto store = okey::Store::open(o);
-        if (!store) die(store.error().message);
-        stores.push_back(std::move(store.value()));
-        samples.push_back({n, {}, {}});
-        // A reused store remembers earlier runs' steps: start after them.
-        long long last = query_integer(o.path, "SELECT coalesce(max(last_step), 0) FROM tokens");
-        start = std::max<std::int64_t>(start, (last + 1) * 30);
-    }
+    for (const auto& backend : backends)
+        for (std::size_t n : sizes) {
+            if (backend == "postgresql") cluster.ensure_database("okey_bench_" + std::to_string(n));
+            auto o = options_for(dir, backend, n, cluster);
+            if (bench::count_keys(o) != static_cast<long long>(n)) {
+                std::printf("  %s: populating %zu keys and logins\n", backend.c_str(), n);
+                bench::populate(o, n);
+            } else {
+                std::printf("  %s: reusing the store of %zu keys\n", backend.c_str(), n);
+            }
+            auto store = okey::Store::open(o);
+            if (!store) die(store.error().message);
+            stores.push_back(std::move(store.value()));
+            samples.push_back({backend, n, {}, {}});
+            // A reused store remembers earlier runs' steps: start after them.
+            start = std::max<std::int64_t>(start, (bench::last_step(o) + 1) * 30);
+        }
 
-    // Each round runs every size in turn, so that machine noise hits all alike.
-    // Times move forward 30 s per login: every login is at a fresh step.
+    // Each round runs every store in turn, so that machine noise hits all
+    // alike. Times move forward 30 s per login: every login is at a fresh step.
     std::mt19937_64 random(42);
     std::int64_t now = start;
     for (int round = 0; round <= rounds; ++round)
-        for (std::size_t s = 0; s < sizes.size(); ++s)
+        for (std::size_t s = 0; s < samples.size(); ++s)
             for (int k = 0; k < logins; ++k) {
                 now += 30;
-                Timing t = one_login(stores[s], random() % sizes[s], now);
+                Timing t = one_login(stores[s], random() % samples[s].size, now);
                 if (round > 0) {  // round 0 warms up
                     samples[s].micros.push_back(t.total);
                     samples[s].lookup.push_back(t.lookup);
                 }
             }
-
-    // The write is one durable commit (an fsync): on a shared disk it
-    // dominates and is noisy, so the read part is shown on its own too.
-    std::printf("\n%12s %14s %14s %14s %12s %18s\n", "keys+logins", "mean µs", "median µs",
-                "p90 µs", "logins/s", "lookup+verify µs");
-    for (const auto& sample : samples)
-        std::printf("%12zu %14.1f %14.1f %14.1f %12.0f %18.1f\n", sample.size,
-                    mean(sample.micros), percentile(sample.micros, 0.5),
-                    percentile(sample.micros, 0.9), 1e6 / mean(sample.micros),
-                    percentile(sample.lookup, 0.5));
-    const auto& small = samples.front();
-    const auto& large = samples.back();
-    double ratio = percentile(large.micros, 0.5) / percentile(small.micros, 0.5);
-    std::printf("\nratio %zu/%zu, whole login (median): %.2f  (target <= 1.5: %s)\n", large.size,
-                small.size, ratio, ratio <= 1.5 ? "met" : "NOT met");
-    std::printf("ratio %zu/%zu, whole login (mean):   %.2f\n", large.size, small.size,
-                mean(large.micros) / mean(small.micros));
-    std::printf("ratio %zu/%zu, lookup+verify (median): %.2f\n", large.size, small.size,
-                percentile(large.lookup, 0.5) / percentile(small.lookup, 0.5));
+    stores.clear();
+    report(samples, backends);
+    if (with_postgresql) cluster.stop();
     return 0;
 }
