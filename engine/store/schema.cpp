@@ -59,7 +59,7 @@ Result<void> migrate(Connection& db) {
     if (!version) return version.error();
     if (version.value() == schema_version) return {};
     if (version.value() > schema_version) return refuse_newer(db, version.value());
-    return in_transaction(db, Access::migrate, [&]() -> Result<void> {
+    auto upgraded = in_transaction(db, Access::migrate, [&]() -> Result<void> {
         // Another process may have migrated while we waited for the lock.
         auto now = db.schema_version();
         if (!now) return now.error();
@@ -67,6 +67,13 @@ Result<void> migrate(Connection& db) {
         if (now.value() == schema_version) return {};
         return apply_migrations(db, now.value());
     });
+    if (!upgraded)
+        // A PostgreSQL service role may not change the schema: its owner must.
+        return make_error(upgraded.error().code,
+                          upgraded.error().message + " (upgrading the schema from version " +
+                              std::to_string(version.value()) + " to " +
+                              std::to_string(schema_version) + ": the store's owner can)");
+    return upgraded;
 }
 
 Result<void> create_schema(Connection& db,

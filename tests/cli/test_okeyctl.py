@@ -25,7 +25,11 @@ import stat
 import subprocess
 import tempfile
 import time
+import sys
 import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from okey_pg import cluster as pg_cluster, superuser as pg_superuser  # noqa: E402
 
 OKEYCTL = os.environ.get("OKEYCTL", "okeyctl")
 DATA = os.environ.get("OKEY_CLI_TEST_DATA", os.path.join(os.path.dirname(__file__), "data"))
@@ -56,26 +60,6 @@ def aes128_cbc(key, iv, data):
         ["openssl", "enc", "-aes-128-cbc", "-K", key.hex(), "-iv", iv.hex(), "-nosalt"],
         input=data, check=True, capture_output=True)
     return out.stdout
-
-
-def pg_cluster():
-    """The run's PostgreSQL cluster: port, superuser socket, passfile."""
-    values = {}
-    with open(os.path.join(os.environ["OKEY_TEST_PG_DIR"], "env")) as f:
-        for line in f:
-            key, _, value = line.strip().partition("=")
-            values[key] = value
-    return values
-
-
-def pg_superuser(sql, database="postgres"):
-    """SQL as the cluster's superuser (over its socket); the first value."""
-    c = pg_cluster()
-    out = subprocess.run([os.path.join(c["OKEY_PG_BIN"], "psql"), "-X", "-q", "-t", "-A",
-                          "-v", "ON_ERROR_STOP=1", "-h", c["OKEY_PG_SOCKET"], "-p", c["OKEY_PG_PORT"],
-                          "-U", "postgres", "-d", database],
-                         input=sql, capture_output=True, text=True, check=True)
-    return out.stdout.strip()
 
 
 def pg_uri(database, role="okey_owner", **extra):

@@ -17,34 +17,22 @@ import os
 import shutil
 import stat
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
 
 import pexpect
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from okey_pg import cluster, superuser  # noqa: E402
+
 OKEYCTL = os.environ["OKEYCTL"]
 CONFIG = 'pin: { argon2: { memory_kib = 64; iterations = 1; parallelism = 1; }; };\n'
 
 
-def cluster():
-    values = {}
-    with open(os.path.join(os.environ["OKEY_TEST_PG_DIR"], "env")) as f:
-        for line in f:
-            key, _, value = line.strip().partition("=")
-            values[key] = value
-    return values
-
-
 C = cluster()
 BIN = C["OKEY_PG_BIN"]
-
-
-def superuser(sql, database="postgres"):
-    out = subprocess.run([os.path.join(BIN, "psql"), "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1",
-                          "-h", C["OKEY_PG_SOCKET"], "-p", C["OKEY_PG_PORT"], "-U", "postgres",
-                          "-d", database], input=sql, capture_output=True, text=True, check=True)
-    return out.stdout.strip()
 
 
 def oath_code(secret_hex, offset):
