@@ -88,10 +88,12 @@ namespace okey {
 LoginResult run_local_login(const Config& config, const LoginContext& context, Prompter& prompter,
                             const Clock& clock, Logger& logger, unsigned trusted_owner);
 
-// The remote flow (engine/remote/remote_login.cpp): /validate/check with
-// challenges, failover, failmode; with failmode = "local" and no server
-// answering, offline items and then run_local_login (passcode passed on as
-// context.first_pass) decide.
+// The remote flow (engine/remote/remote_login.cpp, in the okey-remote.so
+// module that engine/remote/module_loader.cpp loads on first use):
+// /validate/check with challenges, failover, failmode; with failmode =
+// "local" and no server reachable, offline items and then run_local_login
+// (passcode passed on as context.first_pass) decide. A module that is missing,
+// unsafe or of another version is a service error.
 LoginResult run_remote_login(const Config& config, const LoginContext& context,
                              Prompter& prompter, const Clock& clock, Logger& logger,
                              unsigned trusted_owner);

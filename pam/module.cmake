@@ -12,12 +12,16 @@ add_library(pam_okey MODULE
   outcome.cpp)
 set_target_properties(pam_okey PROPERTIES PREFIX "" OUTPUT_NAME pam_okey)
 target_link_libraries(pam_okey PRIVATE okey-engine ${OKEY_PAM_LIBRARY})
+# --as-needed: pam_okey.so NEEDs only what a local login uses (no libcurl, no
+# libxml2: the remote client is okey-remote.so, loaded for backend = "remote").
 target_link_options(pam_okey PRIVATE
-  "-Wl,--version-script=${CMAKE_CURRENT_SOURCE_DIR}/pam_okey.map" -Wl,--no-undefined -Wl,-z,nodelete)
-# -z nodelete: once loaded, the module and its libraries (libcurl, OpenSSL…)
+  "-Wl,--version-script=${CMAKE_CURRENT_SOURCE_DIR}/pam_okey.map" -Wl,--no-undefined
+  -Wl,--as-needed -Wl,-z,nodelete)
+# -z nodelete: once loaded, the module and its libraries (SQLite, OpenSSL…)
 # stay loaded after pam_end(): a process that authenticates again (gdm, a
-# screensaver) does not reload ~40 libraries each time, and libraries that do
-# not unload cleanly are never unloaded.
+# screensaver) does not reload them each time, and libraries that do not
+# unload cleanly are never unloaded.
+add_dependencies(pam_okey okey-remote)
 set_property(TARGET pam_okey APPEND PROPERTY LINK_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/pam_okey.map)
 
 install(TARGETS pam_okey LIBRARY DESTINATION ${OKEY_PAM_MODULE_DIR} COMPONENT pam)

@@ -288,16 +288,3 @@ LoginResult RemoteLogin::when_unreachable(otp::SecretString passcode) {
 }
 
 }  // namespace okey::remote
-
-namespace okey {
-
-LoginResult run_remote_login(const Config& config, const LoginContext& context, Prompter& prompter,
-                             const Clock& clock, Logger& logger, unsigned trusted_owner) {
-    try {
-        return remote::RemoteLogin(config, context, prompter, clock, logger, trusted_owner).run();
-    } catch (...) {  // bad_alloc and the like: fail closed
-        return remote::make_result(LoginOutcome::refused, "", "internal error in the remote backend");
-    }
-}
-
-}  // namespace okey

@@ -30,7 +30,7 @@
 
 namespace okey::remote {
 
-inline constexpr std::int64_t login_limit_ms = 100000;
+inline constexpr std::int64_t login_limit_ms = login_time_limit_seconds * 1000;
 
 class RemoteLogin {
 public:

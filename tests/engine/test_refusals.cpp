@@ -189,24 +189,6 @@ void unusable_store(void** state) {
     assert_non_null(strstr(w.logger.lines.back().c_str(), "outcome=service_error reason=store: "));
 }
 
-// The remote flow keeps no store open: run_login audits into the local one.
-void remote_outcome_is_audited_locally(void** state) {
-    World& w = world(state);
-    w.config.backend = BackendKind::remote;
-    w.config.remote.urls = {"https://127.0.0.1:1"};  // nothing listens: refused at once
-    w.config.remote.connect_timeout_ms = 500;
-    w.config.remote.timeout_ms = 1000;
-    w.answer(passcode(w));
-    const LoginResult result = w.login();
-    assert_int_equal(static_cast<int>(result.outcome), static_cast<int>(LoginOutcome::unavailable));
-    const auto rows = w.login_audit();
-    assert_int_equal(rows.size(), 1);
-    assert_string_equal(rows[0].outcome.c_str(), "unavailable");
-    assert_string_equal(rows[0].login.c_str(), the_login);
-    assert_non_null(strstr(w.logger.lines.back().c_str(), "outcome=unavailable"));
-    w.expect_no_secret_leaked();
-}
-
 void decoy_hash_costs_a_real_verification(void** state) {
     (void)state;
     for (const Argon2Settings params : {Argon2Settings{64, 1, 1}, Argon2Settings{19456, 2, 1}}) {
@@ -242,8 +224,6 @@ int main() {
         cmocka_unit_test_setup_teardown(hostile_login_name_is_escaped_in_the_log,
                                         setup_world_with_pin, teardown_world),
         cmocka_unit_test_setup_teardown(unusable_store, setup_world_with_pin, teardown_world),
-        cmocka_unit_test_setup_teardown(remote_outcome_is_audited_locally, setup_world_with_pin,
-                                        teardown_world),
         cmocka_unit_test(decoy_hash_costs_a_real_verification),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """tests/remote/test_remote_pam.py — the remote backend through the real PAM
 stack: pam_okey.so loaded by libpam under pam_wrapper (pypamtest), configured
-with backend = "remote" against the TLS test servers. Return codes and what
+with backend = "remote" against the TLS test servers; pam_okey.so holds no
+remote client of its own and loads okey-remote.so (the build tree's) for it. Return codes and what
 each server received are asserted: accept, reject, challenge, failover,
 stalled server, proxies in the environment, wrong certificates, failmode
 secure and local with offline values used once and refilled.
