@@ -33,6 +33,7 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 const std::string pin = "2580";
+const std::string oath_module = "/lib/x86_64-linux-gnu/security/pam_oath.so";
 constexpr std::size_t max_default_cost_logins = 40;
 
 double seconds_since(Clock::time_point start) {
@@ -211,6 +212,7 @@ int main(int argc, char** argv) {
     run_as_root(argc, argv);
     std::vector<std::size_t> sizes = {1000, 10000, 100000};
     double budget = 2.0;
+    std::string only;  // one system's single-stream logins only (for a profiler)
     // Both systems' files on the same file system; tmpfs by default, so the
     // figures compare the modules' work rather than this machine's disk.
     std::string base_dir = std::filesystem::exists("/dev/shm") ? "/dev/shm" : "/tmp";
@@ -224,8 +226,12 @@ int main(int argc, char** argv) {
             base_dir = argv[++i];
         } else if (a == "--seconds" && i + 1 < argc) {
             budget = std::stod(argv[++i]);
+        } else if (a == "--only" && i + 1 < argc &&
+                   (std::string(argv[i + 1]) == "okey-min" || std::string(argv[i + 1]) == "oath")) {
+            only = argv[++i];
         } else {
-            std::cerr << "usage: okey-bench-login [--users 1000,10000,100000] [--seconds S] [--dir D]\n";
+            std::cerr << "usage: okey-bench-login [--users 1000,10000,100000] [--seconds S] [--dir D]\n"
+                         "                        [--only okey-min|oath]\n";
             return 2;
         }
     }
@@ -243,7 +249,7 @@ int main(int argc, char** argv) {
         services.add_okey("okey-min-" + std::to_string(n), "config=" + base + "/min.conf");
         services.add_okey("okey-default-" + std::to_string(n), "config=" + base + "/default.conf");
         services.add_raw("oath-" + std::to_string(n),
-                         "auth required /lib/x86_64-linux-gnu/security/pam_oath.so usersfile=" + base +
+                         "auth required " + oath_module + " usersfile=" + base +
                              "/users.oath window=1 digits=6\n"
                              "account required /lib/x86_64-linux-gnu/security/pam_permit.so\n");
     }
@@ -268,48 +274,61 @@ int main(int argc, char** argv) {
         std::cerr << " " << fixed(seconds_since(start)) << " s\n";
 
         Row row{n, {}, {}, {}, {}, {}};
-        row.okey_min = logins("okey-min-" + suffix, 0, quarter, budget);
-        row.okey_default = logins("okey-default-" + suffix, quarter, default_last, budget);
-        row.oath = logins("oath-" + suffix, 0, quarter, budget);
-        row.okey_two = two_streams("okey-min-" + suffix, n / 2, n, budget);
-        row.oath_two = two_streams("oath-" + suffix, n / 2, n, budget);
+        if (only.empty() || only == "okey-min") row.okey_min = logins("okey-min-" + suffix, 0, quarter, budget);
+        if (only.empty() || only == "oath") row.oath = logins("oath-" + suffix, 0, quarter, budget);
+        if (only.empty()) {
+            row.okey_default = logins("okey-default-" + suffix, quarter, default_last, budget);
+            row.okey_two = two_streams("okey-min-" + suffix, n / 2, n, budget);
+            row.oath_two = two_streams("oath-" + suffix, n / 2, n, budget);
+        }
         rows.push_back(row);
         std::filesystem::remove_all(base);
     }
+    if (!only.empty()) {
+        for (const Row& r : rows) {
+            const Run& run = only == "oath" ? r.oath : r.okey_min;
+            std::cout << only << " " << r.users << " users: " << run.ok << " logins, "
+                      << run.failed << " refused, " << fixed(run.cpu_ms(), 3) << " ms CPU each\n";
+        }
+        return 0;
+    }
+
+    std::cout << "\nLoading the module into a fresh process, as sshd does once per connection,\n"
+                 "median of 5 runs (target: pam_okey.so at most 2x pam_oath.so):\n";
+    const double okey_load = module_load_ms(module_path());
+    const double oath_load = module_load_ms(oath_module);
+    std::cout << "  pam_okey.so " << fixed(okey_load, 2) << " ms   pam_oath.so " << fixed(oath_load, 2)
+              << " ms   ratio " << (oath_load > 0 ? fixed(okey_load / oath_load, 2) : "-") << "x\n";
+
+    std::cout << "\nLocal logins per CPU second (user + system time of the login process, steadier\n"
+                 "than wall time on a busy machine), okey with Argon2id at its minimum cost as\n"
+                 "pam_oath compares plaintext PINs (target: okey / pam_oath at least 1x):\n";
+    std::cout << std::left << std::setw(8) << "users" << std::right << std::setw(12) << "okey-min"
+              << std::setw(12) << "pam_oath" << std::setw(16) << "okey / pam_oath" << std::setw(16)
+              << "okey default" << "\n";
+    for (const Row& r : rows) {
+        const auto per_cpu_second = [](const Run& run) { return run.cpu_ms() > 0 ? 1000 / run.cpu_ms() : 0; };
+        const double okey = per_cpu_second(r.okey_min), oath = per_cpu_second(r.oath);
+        std::cout << std::left << std::setw(8) << r.users << std::right << std::setw(12) << fixed(okey)
+                  << std::setw(12) << fixed(oath) << std::setw(15)
+                  << (oath > 0 ? fixed(okey / oath, 2) : "-") << "x" << std::setw(16)
+                  << fixed(per_cpu_second(r.okey_default)) << "\n";
+    }
 
     std::cout << "\nSuccessful logins per second through libpam (pam_wrapper), one pam_start per login,\n"
-                 "pam_okey.so and pam_oath with the same users, same run, files under " << base_dir << ".\n"
-                 "PIN + 6-digit TOTP code.\n\n";
-    std::cout << std::left << std::setw(8) << "users" << std::right << std::setw(14) << "okey argon2"
-              << std::setw(14) << "okey argon2" << std::setw(12) << "pam_oath" << std::setw(14)
-              << "okey-min /" << std::setw(14) << "okey-default /" << "\n";
-    std::cout << std::left << std::setw(8) << "" << std::right << std::setw(14) << "min cost"
-              << std::setw(14) << "default" << std::setw(12) << "" << std::setw(14) << "pam_oath"
-              << std::setw(14) << "pam_oath" << "\n";
+                 "pam_okey.so and pam_oath with the same users, same run, files under " << base_dir << "\n"
+                 "(wall time: pam_oath reloads its module at every pam_start; pam_okey.so stays\n"
+                 "loaded, -z nodelete). PIN + 6-digit TOTP code.\n";
+    std::cout << std::left << std::setw(8) << "users" << std::right << std::setw(14) << "okey-min"
+              << std::setw(14) << "okey default" << std::setw(12) << "pam_oath" << std::setw(16)
+              << "okey-min / oath" << "\n";
     for (const Row& r : rows) {
         const double oath = r.oath.rate();
         std::cout << std::left << std::setw(8) << r.users << std::right << std::setw(14)
                   << fixed(r.okey_min.rate()) << std::setw(14) << fixed(r.okey_default.rate())
-                  << std::setw(12) << fixed(oath) << std::setw(13)
-                  << (oath > 0 ? fixed(r.okey_min.rate() / oath) : "-") << "x" << std::setw(13)
-                  << (oath > 0 ? fixed(r.okey_default.rate() / oath, 2) : "-") << "x\n";
+                  << std::setw(12) << fixed(oath) << std::setw(15)
+                  << (oath > 0 ? fixed(r.okey_min.rate() / oath, 2) : "-") << "x\n";
     }
-    std::cout << "\nCPU milliseconds per login (user + system, steadier than wall time on a busy machine):\n";
-    std::cout << std::left << std::setw(8) << "users" << std::right << std::setw(14) << "okey min"
-              << std::setw(14) << "okey default" << std::setw(12) << "pam_oath" << std::setw(14)
-              << "pam_oath /" << "\n"
-              << std::left << std::setw(48) << "" << std::right << std::setw(14) << "okey min" << "\n";
-    for (const Row& r : rows) {
-        std::cout << std::left << std::setw(8) << r.users << std::right << std::setw(14)
-                  << fixed(r.okey_min.cpu_ms(), 2) << std::setw(14) << fixed(r.okey_default.cpu_ms(), 2)
-                  << std::setw(12) << fixed(r.oath.cpu_ms(), 2) << std::setw(13)
-                  << (r.okey_min.cpu_ms() > 0 ? fixed(r.oath.cpu_ms() / r.okey_min.cpu_ms()) : "-") << "x\n";
-    }
-    std::cout << "\nLoading the module into a fresh process, as sshd does once per connection (the rates\n"
-                 "above include pam_oath's reload at every pam_start; pam_okey.so stays loaded,\n"
-                 "-z nodelete), median of 5 runs, milliseconds:\n"
-              << "  pam_okey.so " << fixed(module_load_ms(module_path()), 2) << "   pam_oath.so "
-              << fixed(module_load_ms("/lib/x86_64-linux-gnu/security/pam_oath.so"), 2) << "\n";
     std::cout << "\nTwo concurrent login streams (logins/s in all; refusals of correct passcodes):\n";
     std::cout << std::left << std::setw(8) << "users" << std::right << std::setw(14) << "okey min"
               << std::setw(12) << "spurious" << std::setw(14) << "pam_oath" << std::setw(12) << "spurious"
