@@ -3,6 +3,7 @@
 # bench/login/run-bench.sh — run the login benchmark from a build tree under
 # pam_wrapper (the real libpam, no change to /etc/pam.d).
 #   bench/login/run-bench.sh [BUILD-DIR] [--users 1000,10000,100000] [--seconds S] [--dir D]
+#                            [--only okey-min|oath]
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$here/build}
