@@ -136,10 +136,10 @@ bool RemoteLogin::past_login_limit() const {
 }
 
 LoginResult RemoteLogin::login_too_long(std::string serial) {
-    time_limit_ = "time limit: the login took longer than " +
-                  std::to_string(login_limit_ms / 1000) + " s";
-    log(LogLevel::notice, time_limit_);
-    return make_result(LoginOutcome::refused, std::move(serial), time_limit_);
+    const std::string why =
+        "time limit: the login took longer than " + std::to_string(login_limit_ms / 1000) + " s";
+    log(LogLevel::notice, why);
+    return make_result(LoginOutcome::refused, std::move(serial), why);
 }
 
 HttpReply RemoteLogin::post(HttpClient& server, std::string_view path,
@@ -154,7 +154,6 @@ HttpReply RemoteLogin::post(HttpClient& server, std::string_view path,
         limit = "time limit: a call of up to " + std::to_string(remote_.timeout_ms) +
                 " ms would end after the login's " + std::to_string(login_limit_ms / 1000) + " s";
     if (!limit.empty()) {
-        time_limit_ = limit;
         HttpReply reply;
         reply.transport = Transport::time_limit;
         reply.reason = std::move(limit);

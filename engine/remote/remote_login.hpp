@@ -81,8 +81,7 @@ private:
     std::int64_t started_ms_;
     std::int64_t network_limit_ms_;
     std::int64_t network_spent_ms_ = 0;
-    bool answered_ = false;    // a server gave its word in this login: no fallback after
-    std::string time_limit_;   // why a call did not start, for the log and the audit
+    bool answered_ = false;  // a server gave its word in this login: no fallback after
 };
 
 LoginResult make_result(LoginOutcome outcome, std::string serial, std::string reason);
