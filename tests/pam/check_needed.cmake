@@ -2,7 +2,8 @@
 # tests/pam/check_needed.cmake — pam_okey.so loads only what a local login
 # uses (DESIGN.md §5): neither its NEEDED list nor the libraries the dynamic
 # loader brings with them (ldd) hold a network library (libcurl and its TLS,
-# HTTP/2, LDAP, SSH, Kerberos…) or libxml2 (the PSKC importer is okeyctl's).
+# HTTP/2, LDAP, SSH, Kerberos…), libxml2 (the PSKC importer is okeyctl's) or
+# libpq (the PostgreSQL store is okeyctl's and okeyd's).
 # The remote client is okey-remote.so (REMOTE_MODULE), which must export its
 # entry point only.
 foreach(command "readelf;-d;${MODULE}" "ldd;${MODULE}")
@@ -11,7 +12,7 @@ foreach(command "readelf;-d;${MODULE}" "ldd;${MODULE}")
     message(FATAL_ERROR "${command} failed")
   endif()
   foreach(library libcurl libxml2 libgnutls libnghttp2 libssh2 libldap librtmp libgssapi_krb5
-                  libkrb5 libpsl libidn2 libbrotli libzstd)
+                  libkrb5 libpsl libidn2 libbrotli libzstd libpq)
     if(listing MATCHES "${library}[.-]")
       message(FATAL_ERROR "pam_okey.so loads ${library} (${command}):\n${listing}")
     endif()
