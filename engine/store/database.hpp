@@ -98,8 +98,8 @@ private:
 
 enum class Access {
     read,     // a consistent snapshot, never blocks writers for long
-    write,    // serialised with every other write (SQLite BEGIN IMMEDIATE;
-              // PostgreSQL SERIALIZABLE)
+    write,    // one at a time, each seeing every earlier commit (SQLite BEGIN
+              // IMMEDIATE; PostgreSQL the store's advisory write lock)
     migrate,  // a write that also shuts out every reader of the schema version
 };
 

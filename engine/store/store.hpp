@@ -7,8 +7,8 @@
 // additional data.
 //
 // Concurrency: every write is one transaction serialised with all other
-// writes (SQLite BEGIN IMMEDIATE; PostgreSQL SERIALIZABLE, retried on a
-// serialization failure). On the login path the failure counter is charged
+// writes (SQLite BEGIN IMMEDIATE; PostgreSQL the store's advisory write lock,
+// the same one-writer-at-a-time rule across every client). On the login path the failure counter is charged
 // first (charge_failure), the slow PIN hash runs with no lock held, then
 // accept_step checks-and-updates the last accepted step atomically: a code
 // succeeds once, ever, across processes and servers. A Store is one

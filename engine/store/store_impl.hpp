@@ -25,7 +25,7 @@ struct Store::Impl {
     // Run body() inside one transaction (a write is serialised with every
     // other write; a read sees one consistent snapshot). A refusal rolls
     // everything back; Errc::busy (a lock held by another client, a
-    // serialization failure) is retried until busy_timeout_ms has passed.
+    // serialization failure, a deadlock) is retried until busy_timeout_ms has passed.
     template <class F>
     auto transaction(store::Access access, F&& body) -> decltype(body());
     template <class F>

@@ -285,12 +285,22 @@ Result<void> PgConnection::command(const std::string& sql, std::string_view doin
     return {};
 }
 
+// Writers take the store's write lock first, one at a time, as SQLite's
+// BEGIN IMMEDIATE: a transaction-level advisory lock (per database, released
+// at commit or rollback, needs no grant). At READ COMMITTED each statement
+// after it sees every write committed before: no two clients both read the
+// old last step or failure counter, and none is aborted to find that out.
+// Its wait is bounded by lock_timeout (busy_timeout): then Errc::busy.
+// Readers take no lock: a snapshot, never waiting for writers.
+#define OKEY_WRITE_LOCK "SELECT pg_advisory_xact_lock(8028622331863069289)"  // "okey.wri"
+
 Result<void> PgConnection::begin(Access access) {
-    const char* sql = access == Access::read    ? "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
-                      : access == Access::write ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
-                                                // Before any query, so the snapshot follows the lock.
-                                                : "BEGIN ISOLATION LEVEL SERIALIZABLE; "
-                                                  "LOCK TABLE okey_schema IN ACCESS EXCLUSIVE MODE";
+    const char* sql = access == Access::read ? "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+                      : access == Access::write
+                          ? "BEGIN ISOLATION LEVEL READ COMMITTED; " OKEY_WRITE_LOCK
+                          // And shut out readers of the schema version too.
+                          : "BEGIN ISOLATION LEVEL READ COMMITTED; " OKEY_WRITE_LOCK
+                            "; LOCK TABLE okey_schema IN ACCESS EXCLUSIVE MODE";
     if (PQstatus(conn_) != CONNECTION_OK || stale_)
         if (auto again = reconnect(); !again) return again;
     auto begun = command(sql, "begin");

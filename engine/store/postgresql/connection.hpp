@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // engine/store/postgresql/connection.hpp — the PostgreSQL backend's
 // connection (libpq): one session, statements prepared once per session with
-// ?N turned into $N, values bound and read in binary, write transactions at
-// SERIALIZABLE (a serialization failure, deadlock or lock timeout is
-// Errc::busy, which the store's transaction loop retries), and a session lost
-// to a server restart or failover made again at the next transaction.
+// ?N turned into $N, values bound and read in binary, write transactions one
+// at a time under the store's write lock (as SQLite's BEGIN IMMEDIATE; a lock
+// timeout, serialization failure or deadlock is Errc::busy, which the store's
+// transaction loop retries), and a session lost to a server restart or
+// failover made again at the next transaction.
 #pragma once
 
 #include "engine/store/database.hpp"
