@@ -2,8 +2,8 @@
 // tests/postgresql/test_module.cpp — pam_okey.so opens only SQLite (DESIGN.md
 // §9): a module whose config names a postgresql:// store fails closed
 // (PAM_SERVICE_ERR) before asking anything, and its log line says why and
-// names the store without its query. (That it links no libpq at all is
-// check_module_needed.cmake.)
+// names the store without its query. (That it loads no libpq at all is
+// tests/pam/check_needed.cmake.)
 #include "tests/pam/harness.hpp"
 
 #include <security/pam_appl.h>
