@@ -21,6 +21,8 @@ namespace {
 
 constexpr std::size_t max_config_bytes = 256 * 1024;
 constexpr std::size_t max_text_bytes = 1024;
+constexpr std::size_t max_names = 1000;
+constexpr std::size_t max_name_bytes = 256;
 
 // Thrown inside this file only; parse_config turns it into an Error.
 struct ConfigError {
@@ -130,6 +132,8 @@ private:
             offline(s);
         else if (name == "prompts")
             prompts(s);
+        else if (name == "scope")
+            scope(s);
         else
             unknown(s);
     }
@@ -260,6 +264,44 @@ private:
             else
                 unknown(s);
         }
+    }
+
+    void scope(const libconfig::Setting& g) {
+        group(g);
+        auto& sc = config_.scope;
+        for (int i = 0; i < g.getLength(); ++i) {
+            const auto& s = g[i];
+            std::string name = s.getName();
+            if (name == "groups")
+                sc.groups = names(s);
+            else if (name == "exempt_groups")
+                sc.exempt_groups = names(s);
+            else if (name == "exempt_users")
+                sc.exempt_users = names(s);
+            else
+                unknown(s);
+        }
+    }
+
+    // A list of login or group names, as NSS would spell them.
+    std::vector<std::string> names(const libconfig::Setting& s) {
+        seen(s);
+        if (!s.isArray() && !s.isList()) fail(s, "must be a list of names [ \"…\" ]");
+        if (s.getLength() > static_cast<int>(max_names))
+            fail(s, "more than " + std::to_string(max_names) + " names");
+        std::vector<std::string> out;
+        for (int i = 0; i < s.getLength(); ++i) {
+            if (s[i].getType() != libconfig::Setting::TypeString)
+                fail(s, "must be a list of strings");
+            std::string value = static_cast<const char*>(s[i]);
+            if (value.empty() || value.size() > max_name_bytes)
+                fail(s, "a name must have 1 to " + std::to_string(max_name_bytes) + " bytes");
+            for (unsigned char c : value)
+                if (c <= 0x20 || c == 0x7f || c == ':' || c == ',')
+                    fail(s, "a name contains a space, a control character, ':' or ','");
+            out.push_back(std::move(value));
+        }
+        return out;
     }
 
     void prompts(const libconfig::Setting& g) {

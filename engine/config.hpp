@@ -32,6 +32,7 @@ struct Texts {
     std::string confirm_pin;       // "Confirmez votre nouveau code PIN : "
     std::string new_pin_passcode;  // "Attendez que le code de votre clé change, puis saisissez votre passcode (PIN + code) : "
     std::string next_code;         // "Attendez que le code de votre clé change, puis saisissez le code suivant : "
+    std::string acknowledge;       // "Appuyez sur Entrée pour continuer." (after a last message, over ssh)
     // messages (information and errors)
     std::string new_pin_intro;     // why the 6 digits only: first use or PIN reset
     std::string next_code_reason;  // why a second code is needed: the key drifted
@@ -89,6 +90,13 @@ struct OfflineSettings {
     unsigned max_age_days = 7;
 };
 
+// Who must give a passcode (DESIGN.md §11). Empty lists: everyone.
+struct ScopeSettings {
+    std::vector<std::string> groups;         // when not empty, only their members are asked
+    std::vector<std::string> exempt_groups;  // their members are never asked
+    std::vector<std::string> exempt_users;   // these logins are never asked
+};
+
 struct Config {
     std::string source = default_config_path;  // the file it came from ("" = defaults)
     BackendKind backend = BackendKind::local;
@@ -101,6 +109,7 @@ struct Config {
     LockoutSettings lockout;
     RemoteSettings remote;
     OfflineSettings offline;
+    ScopeSettings scope;
     Texts texts = default_texts(Language::fr, 4, 6);
     // The `prompts:` keys the file set (name, text): kept so that a later
     // `lang=` module argument changes only the texts the file did not set.

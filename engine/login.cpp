@@ -7,6 +7,7 @@
 
 #include "engine/local/login_flow.hpp"
 #include "engine/log_text.hpp"
+#include "engine/scope.hpp"
 #include "engine/store/store.hpp"
 
 #include <exception>
@@ -137,6 +138,17 @@ LoginResult guarded(const LoginContext& context, Logger& logger, Run&& run) noex
 LoginResult run_login_unguarded(const Config& config, const LoginContext& context,
                                 Prompter& prompter, const Clock& clock, Logger& logger,
                                 unsigned trusted_owner, Forwarded* forwarded = nullptr) {
+    // Who is not asked is left to the rest of the PAM stack: no prompt, no
+    // store, one log line saying why (DESIGN.md §11).
+    const ScopeDecision scope = decide_scope(config.scope, context.login);
+    if (!scope.warning.empty())
+        logger.log(LogLevel::warning, "login=" + log_field(context.login) + " asked: " +
+                                          log_text(scope.warning));
+    if (!scope.asked) {
+        LoginResult result = login_result(LoginOutcome::ignored, "", scope.reason);
+        log_outcome(logger, context, result);
+        return result;
+    }
     if (config.backend == BackendKind::remote && forwarded) {
         // The server would be asked once per PIN length, each a failure there.
         LoginResult result = login_result(LoginOutcome::service_error, "",

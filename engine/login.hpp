@@ -31,7 +31,7 @@ enum class LoginOutcome {
     success,        // PAM_SUCCESS
     refused,        // PAM_AUTH_ERR: wrong passcode, unknown login (deny), no key, expired …
     locked,         // PAM_MAXTRIES: told only after the key's correct code
-    ignored,        // PAM_IGNORE: unknown login with unknown_user = "ignore"
+    ignored,        // PAM_IGNORE: outside scope, or unknown login with unknown_user = "ignore"
     unavailable,    // PAM_AUTHINFO_UNAVAIL: store or service cannot answer
     service_error,  // PAM_SERVICE_ERR: broken configuration, unsafe files
 };

@@ -17,13 +17,14 @@ struct TextField {
     std::string Texts::*member;
 };
 
-inline constexpr std::array<TextField, 14> text_fields{{
+inline constexpr std::array<TextField, 15> text_fields{{
     {"passcode", &Texts::passcode},
     {"code_only", &Texts::code_only},
     {"new_pin", &Texts::new_pin},
     {"confirm_pin", &Texts::confirm_pin},
     {"new_pin_passcode", &Texts::new_pin_passcode},
     {"next_code", &Texts::next_code},
+    {"acknowledge", &Texts::acknowledge},
     {"new_pin_intro", &Texts::new_pin_intro},
     {"next_code_reason", &Texts::next_code_reason},
     {"pin_mismatch", &Texts::pin_mismatch},
@@ -39,5 +40,11 @@ std::string fill_pin_bounds(std::string_view text, unsigned pin_min, unsigned pi
 
 // The language defaults, then the file's overrides, both with bounds filled.
 Texts compose_texts(const Config& config);
+
+// The text in plain ASCII: French letters lose their accents (é → e, œ → oe),
+// typographic quotes, dashes and spaces become their ASCII look-alikes, any
+// other character (or invalid UTF-8) becomes '?'. For OpenSSH's client, which
+// shows every non-ASCII byte as an octal escape (\303\251) in a C locale.
+std::string ascii_text(std::string_view utf8);
 
 }  // namespace okey

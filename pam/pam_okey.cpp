@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // pam/pam_okey.cpp — the PAM hooks of pam_okey.so: read the arguments and the
-// config, gather the login's items, run the engine's login flow and map its
-// outcome. Nothing escapes a hook: every exception becomes PAM_SERVICE_ERR.
+// config, gather the login's items, run the engine's login flow (or, when the
+// module is not root, have okey-check run it) and map its outcome. Nothing
+// escapes a hook: every exception becomes PAM_SERVICE_ERR.
 // No mutable static state: each call builds its own objects (thread-safe).
 #include "engine/clock.hpp"
 #include "engine/login.hpp"
-#include "pam/module_arguments.hpp"
+#include "engine/module_arguments.hpp"
+#include "pam/helper_call.hpp"
 #include "pam/outcome.hpp"
 #include "pam/pam_logger.hpp"
 #include "pam/pam_prompter.hpp"
@@ -15,6 +17,7 @@
 
 #include <string>
 #include <syslog.h>
+#include <unistd.h>
 
 #define OKEY_PAM_HOOK extern "C" __attribute__((visibility("default"))) int
 
@@ -34,7 +37,16 @@ std::string item_text(pam_handle_t* pamh, int item) {
 
 int authenticate(pam_handle_t* pamh, int flags, int argc, const char** argv) {
     PamLogger logger(pamh);
-    Result<Config> config = read_module_arguments(argc, argv, trusted_owner);
+    Result<ModuleArguments> arguments = module_arguments(argc, argv);
+    if (!arguments) {
+        pam_syslog(pamh, LOG_ERR, "refusing every login: %s", arguments.error().message.c_str());
+        return PAM_SERVICE_ERR;
+    }
+    // Not root (a screen locker): the store and the config may be root's
+    // alone; okey-check reads them and decides, the module only relays.
+    const bool as_root = geteuid() == 0;
+    Result<Config> config =
+        as_root ? load_config_with(*arguments, trusted_owner) : arguments_only(*arguments);
     if (!config) {
         pam_syslog(pamh, LOG_ERR, "refusing every login: %s", config.error().message.c_str());
         return PAM_SERVICE_ERR;
@@ -64,9 +76,14 @@ int authenticate(pam_handle_t* pamh, int flags, int argc, const char** argv) {
             context.first_pass.emplace(static_cast<const char*>(token));
     }
 
-    PamPrompter prompter(pamh, (flags & PAM_SILENT) != 0);
+    // sshd sets PAM_TTY to "ssh" while it authenticates.
+    PamPrompter prompter(pamh, (flags & PAM_SILENT) != 0, item_text(pamh, PAM_TTY) == "ssh",
+                         config->texts.acknowledge);
     const SystemClock clock;
-    const LoginResult result = run_login(*config, context, prompter, clock, logger, trusted_owner);
+    const LoginResult result =
+        as_root ? run_login(*config, context, prompter, clock, logger, trusted_owner)
+                : check_through_helper(context, *arguments, prompter);
+    prompter.finish();
     const int code = pam_code(result.outcome);
     if (config->debug)
         pam_syslog(pamh, LOG_DEBUG, "login %s: %s (%s)", context.login.c_str(),

@@ -357,7 +357,7 @@ void shipped_config_is_the_defaults(void**) {
         uncommented += line + "\n";
         start = end + 1;
     }
-    assert_int_equal(uncommented_prompts, 14);
+    assert_int_equal(uncommented_prompts, 15);
     auto prompts = okey::parse_config(uncommented, path);
     if (!prompts.ok()) {
         print_error("%s\n", prompts.error().message.c_str());

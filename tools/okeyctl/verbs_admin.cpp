@@ -4,12 +4,12 @@
 // the audit trail (audit).
 #include "verbs.hpp"
 
-#include "syslog_logger.hpp"
 #include "terminal_prompter.hpp"
 
 #include "engine/calendar_date.hpp"
 #include "engine/login.hpp"
 #include "engine/login_id.hpp"
+#include "engine/syslog_logger.hpp"
 
 namespace okeyctl {
 
@@ -33,7 +33,7 @@ void admin_check(Context& ctx, Words words) {
     login.login = checked_login(args.positional[0]);
     login.service = "okeyctl";
     TerminalPrompter prompter;
-    SyslogLogger logger;
+    okey::SyslogLogger logger("okeyctl");
     const auto result = okey::run_login(ctx.config(), login, prompter, ctx.clock(), logger, ctx.trusted_owner());
     if (result.outcome != okey::LoginOutcome::success) {
         refuse("check: login of " + login.login + " refused (" + std::string(okey::to_string(result.outcome)) +
