@@ -3,7 +3,14 @@
 127.0.0.1 (own config, host key and pam_wrapper service folder in a temp dir,
 keyboard-interactive only, UsePAM yes) loads the built pam_okey.so; a real ssh
 client driven by pexpect logs in as root with a right passcode (a command
-runs), is refused with a wrong one, and completes new-PIN mode."""
+runs), is refused with a wrong one, and completes new-PIN mode.
+
+Over ssh the texts are in ASCII (the client shows every non-ASCII byte as an
+octal escape in a C locale), and a message no question follows (a locked
+login, an expired key) is carried by a last question the person acknowledges
+with Enter: both are checked with the client in a C and a UTF-8 locale, with
+the client's own log silenced (LogLevel=ERROR, as `ssh -q`), where sshd's
+plain messages never show."""
 
 import glob
 import os
@@ -23,12 +30,20 @@ PAM_WRAPPER = os.environ.get("OKEY_PAM_WRAPPER_LIB",
 LOGIN = "root"  # must exist in /etc/passwd; PermitRootLogin yes in the test sshd only
 PIN = "2580"
 
+# The French texts of DESIGN.md §4 as ssh shows them: without accents.
 PASSCODE_PROMPT = "Passcode OTP : "
-CODE_ONLY_PROMPT = "Code affiché sur votre clé OTP : "
-NEW_PIN_PROMPT = "Saisissez votre nouveau code PIN (4 à 6 chiffres) : "
+CODE_ONLY_PROMPT = "Code affiche sur votre cle OTP : "
+NEW_PIN_PROMPT = "Saisissez votre nouveau code PIN (4 a 6 chiffres) : "
 CONFIRM_PIN_PROMPT = "Confirmez votre nouveau code PIN : "
-NEW_PIN_PASSCODE_PROMPT = ("Attendez que le code de votre clé change, "
+NEW_PIN_PASSCODE_PROMPT = ("Attendez que le code de votre cle change, "
                            "puis saisissez votre passcode (PIN + code) : ")
+PIN_MISMATCH = "Les deux codes PIN saisis sont differents. Veuillez recommencer."
+LOCKED = ("Trop d'echecs : votre connexion est temporairement bloquee. "
+          "Reessayez plus tard ou contactez votre administrateur.")
+EXPIRED = ("Votre cle OTP a expire. "
+           "Contactez votre chef d'etablissement pour la renouveler.")
+ACKNOWLEDGE = "Appuyez sur Entree pour continuer."
+LOCALES = ("C", "C.UTF-8")
 
 
 def fixture(*args):
@@ -121,22 +136,29 @@ LogLevel VERBOSE
                 pass
 
     def setUp(self):
-        # A fresh store for each test: the module opens it at every login.
+        self.fresh_store()
+
+    def fresh_store(self, extra_config=None):
+        """A fresh store for each test: the module opens it at every login."""
         shutil.rmtree(f"{self.dir}/store", ignore_errors=True)
         if os.path.exists(f"{self.dir}/seed.key"):
             os.unlink(f"{self.dir}/seed.key")
         os.unlink(f"{self.dir}/okey.conf") if os.path.exists(f"{self.dir}/okey.conf") else None
-        fixture("init", self.dir)
+        fixture("init", self.dir, *([extra_config] if extra_config else []))
 
-    def ssh(self):
+    def ssh(self, locale=None):
+        """The ssh client; `locale` sets LC_ALL (the client's character set)."""
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("LD_PRELOAD", "PAM_WRAPPER", "LC_", "LANG"))}
+        if locale:
+            env["LC_ALL"] = locale
         child = pexpect.spawn(
             "ssh", ["-F", "/dev/null", "-p", str(self.port),
                     "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
                     "-o", "PreferredAuthentications=keyboard-interactive",
                     "-o", "PubkeyAuthentication=no", "-o", "NumberOfPasswordPrompts=1",
                     "-o", "LogLevel=ERROR", f"{LOGIN}@127.0.0.1", "echo", "OKEY-IN"],
-            encoding="utf-8", timeout=30,
-            env={k: v for k, v in os.environ.items() if not k.startswith(("LD_PRELOAD", "PAM_WRAPPER"))})
+            encoding="utf-8", codec_errors="replace", timeout=30, env=env)
         child.logfile_read = open(f"{self.dir}/ssh-{self.id().split('.')[-1]}.log", "a")
         return child
 
@@ -186,10 +208,49 @@ LogLevel VERBOSE
         child = self.ssh()
         self.answer(child, CODE_ONLY_PROMPT, fixture("code", secret, "0"))
         self.answer(child, NEW_PIN_PROMPT, "3691")
+        # A message travels in the next question's text.
+        self.answer(child, CONFIRM_PIN_PROMPT, "3692")
+        self.answer(child, PIN_MISMATCH + " " + NEW_PIN_PROMPT, "3691")
         self.answer(child, CONFIRM_PIN_PROMPT, "3691")
         self.answer(child, NEW_PIN_PASSCODE_PROMPT, "3691" + fixture("code", secret, "1"))
+        # "Votre cle est desormais initialisee et operationnelle." then Enter.
+        self.answer(child, "operationnelle. " + ACKNOWLEDGE, "")
         self.assert_in(child)
         self.assertIn("pin_state=set", fixture("user", self.dir, LOGIN))
+
+    def assert_told(self, child, message):
+        """`message` shown in a last question, readable (no octal escape)."""
+        child.expect_exact(ACKNOWLEDGE)
+        shown = child.before
+        self.assertIn(message, shown)
+        self.assertNotIn("\\", shown, "escaped bytes shown: " + repr(shown))
+        self.assertTrue(shown.isascii(), repr(shown))
+        child.sendline("")
+        self.assert_out(child)
+
+    def test_locked_login_is_told_why(self):
+        """After the key's right code during a lock, in both locales."""
+        for locale in LOCALES:
+            with self.subTest(locale=locale):
+                self.fresh_store("lockout: { max_failures = 1; lock_seconds = 900; };")
+                secret = fixture("ready", self.dir, LOGIN, PIN)
+                child = self.ssh(locale)
+                self.answer(child, PASSCODE_PROMPT, "9999" + fixture("code", secret, "-1"))
+                self.assert_out(child)  # the failure that locks: nothing said
+                child = self.ssh(locale)
+                self.answer(child, PASSCODE_PROMPT, PIN + fixture("code", secret, "0"))
+                self.assert_told(child, LOCKED)
+                self.assertIn("outcome=locked", fixture("audit", self.dir, LOGIN))
+
+    def test_expired_key_is_told_why(self):
+        """After a right passcode with an expired key, in both locales."""
+        for locale in LOCALES:
+            with self.subTest(locale=locale):
+                self.fresh_store()
+                secret = fixture("ready", self.dir, LOGIN, PIN, "2020-01-01")
+                child = self.ssh(locale)
+                self.answer(child, PASSCODE_PROMPT, PIN + fixture("code", secret, "0"))
+                self.assert_told(child, EXPIRED)
 
 
 if __name__ == "__main__":

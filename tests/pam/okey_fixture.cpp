@@ -3,7 +3,7 @@
 // PAM harness as a command, for the sshd test, the demo and the benchmark
 // (they are not C++). Writes a throwaway store with cheap Argon2 parameters.
 //   okey-test-fixture init DIR [EXTRA-CONFIG]  store, key file, DIR/okey.conf
-//   okey-test-fixture ready DIR LOGIN PIN      a key assigned, PIN set → secret
+//   okey-test-fixture ready DIR LOGIN PIN [EXPIRES]  a key assigned, PIN set → secret
 //   okey-test-fixture newpin DIR LOGIN         a key assigned, new-PIN mode → secret
 //   okey-test-fixture code SECRET OFFSET       the code at now + OFFSET steps
 //   okey-test-fixture user DIR LOGIN           failures, lock and PIN state
@@ -21,7 +21,7 @@ using namespace okey::test;
 namespace {
 
 int usage() {
-    std::cerr << "usage: okey-test-fixture init DIR [EXTRA-CONFIG] | ready DIR LOGIN PIN |"
+    std::cerr << "usage: okey-test-fixture init DIR [EXTRA-CONFIG] | ready DIR LOGIN PIN [EXPIRES] |"
                  " newpin DIR LOGIN | code SECRET OFFSET | user DIR LOGIN | audit DIR LOGIN\n";
     return 2;
 }
@@ -43,9 +43,10 @@ int main(int argc, char** argv) {
         write_file(dir + "/okey.conf", store.config_text(argc == 4 ? argv[3] : ""), 0644);
         return 0;
     }
-    if (verb == "ready" && argc == 5) {
+    if (verb == "ready" && (argc == 5 || argc == 6)) {
         StoreFixture store(argv[2], false);
-        std::cout << store.ready_login(argv[3], argv[4]).secret_base32 << "\n";
+        std::cout << store.ready_login(argv[3], argv[4], argc == 6 ? argv[5] : "").secret_base32
+                  << "\n";
         return 0;
     }
     if (verb == "newpin" && argc == 4) {
