@@ -8,6 +8,7 @@
 // pam_unix does around unix_chkpwd).
 #include "pam/helper_call.hpp"
 
+#include "engine/log_text.hpp"
 #include "engine/relay.hpp"
 
 #include <fcntl.h>
@@ -89,6 +90,15 @@ LoginResult result(LoginOutcome outcome, std::string reason) {
     return r;
 }
 
+// A login the module had to decide itself, okey-check having decided nothing.
+LoginResult failed(Logger& logger, const LoginContext& context, LoginOutcome outcome,
+                   const std::string& reason) {
+    logger.log(LogLevel::error, "login=" + log_field(context.login) +
+                                    " outcome=" + std::string(to_string(outcome)) +
+                                    " reason=" + log_text(reason));
+    return result(outcome, reason);
+}
+
 // posix_spawn's error code, or 0 with `pid` set.
 int spawn(const std::string& path, const std::vector<std::string>& words, int socket, pid_t& pid) {
     std::vector<char*> argv;
@@ -126,14 +136,14 @@ int spawn(const std::string& path, const std::vector<std::string>& words, int so
 }  // namespace
 
 LoginResult check_through_helper(const LoginContext& context, const ModuleArguments& arguments,
-                                 Prompter& prompter) {
+                                 Prompter& prompter, Logger& logger) {
     const std::string path = helper_path();
     std::vector<std::string> words{path, context.login, context.service, context.remote_host};
     words.insert(words.end(), arguments.begin(), arguments.end());
 
     int pair[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
-        return result(LoginOutcome::unavailable,
+        return failed(logger, context, LoginOutcome::unavailable,
                       std::string("okey-check: no socket: ") + std::strerror(errno));
     Descriptor ours(pair[0]);
     Descriptor theirs(pair[1]);
@@ -141,7 +151,7 @@ LoginResult check_through_helper(const LoginContext& context, const ModuleArgume
     const DefaultSigchld sigchld;
     pid_t pid = -1;
     if (const int rc = spawn(path, words, theirs.get(), pid); rc != 0)
-        return result(LoginOutcome::unavailable,
+        return failed(logger, context, LoginOutcome::unavailable,
                       "cannot run " + path + ": " + std::strerror(rc));
     theirs.reset();
 
@@ -152,7 +162,7 @@ LoginResult check_through_helper(const LoginContext& context, const ModuleArgume
     int status = 0;
     while (waitpid(pid, &status, 0) < 0) {
         if (errno != EINTR)
-            return result(LoginOutcome::refused,
+            return failed(logger, context, LoginOutcome::refused,
                           std::string("okey-check: cannot wait: ") + std::strerror(errno));
     }
     const std::string conversation = served ? "" : " (" + served.error().message + ")";
@@ -162,7 +172,8 @@ LoginResult check_through_helper(const LoginContext& context, const ModuleArgume
     const std::string how = WIFSIGNALED(status)
                                 ? "killed by signal " + std::to_string(WTERMSIG(status))
                                 : "exit status " + std::to_string(WEXITSTATUS(status));
-    return result(LoginOutcome::refused, "okey-check ended without an outcome: " + how + conversation);
+    return failed(logger, context, LoginOutcome::refused,
+                  "okey-check ended without an outcome: " + how + conversation);
 }
 
 }  // namespace okey::pam

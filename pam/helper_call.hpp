@@ -4,6 +4,7 @@
 // §10) runs the flow and the module only relays its questions through PAM.
 #pragma once
 
+#include "engine/logger.hpp"
 #include "engine/login.hpp"
 #include "engine/module_arguments.hpp"
 #include "engine/prompter.hpp"
@@ -11,9 +12,10 @@
 namespace okey::pam {
 
 // Run okey-check for `context` with the module's own arguments; its exit
-// status is the outcome. okey-check missing or not runnable is `unavailable`;
-// a helper that ends without an outcome (killed, crashed) is `refused`.
+// status is the outcome (okey-check logs its decision itself). okey-check
+// missing or not runnable is `unavailable`; one that ends without an outcome
+// (killed, crashed) is `refused`: both are logged here, naming the login.
 LoginResult check_through_helper(const LoginContext& context, const ModuleArguments& arguments,
-                                 Prompter& prompter);
+                                 Prompter& prompter, Logger& logger);
 
 }  // namespace okey::pam

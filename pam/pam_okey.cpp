@@ -82,7 +82,7 @@ int authenticate(pam_handle_t* pamh, int flags, int argc, const char** argv) {
     const SystemClock clock;
     const LoginResult result =
         as_root ? run_login(*config, context, prompter, clock, logger, trusted_owner)
-                : check_through_helper(context, *arguments, prompter);
+                : check_through_helper(context, *arguments, prompter, logger);
     prompter.finish();
     const int code = pam_code(result.outcome);
     if (config->debug)

@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: Apache-2.0
+// tests/helper/test_helper_flows.cpp — every login flow of DESIGN.md §4 as a
+// screen locker runs it: pam_authenticate called by `nobody` (not root), so
+// pam_okey_test.so runs the setuid-root copy of okey-check, which reads the
+// root-only store and relays each question. Checked: the PAM code, the
+// questions and messages with their PAM styles, the store afterwards, and
+// what okey-check logged. Then the refusals: another login, okey-check
+// missing or not setuid, and the installed module ignoring the test hooks.
+#include "tests/helper/helper_harness.hpp"
+
+#include "engine/config.hpp"
+#include "engine/local/authenticator.hpp"
+
+#include <security/pam_appl.h>
+
+#include <csetjmp>
+#include <cstdarg>
+#include <cstddef>
+#include <cstdlib>
+#include <ctime>
+#include <memory>
+#include <sys/stat.h>
+#include <unistd.h>
+
+extern "C" {
+#include <cmocka.h>
+}
+
+using namespace okey;
+using namespace okey::test;
+using namespace okey::helpertest;
+
+namespace {
+
+const Texts french = default_texts(Language::fr, 4, 6);
+const std::string pin = "2580";
+constexpr const char* pam_permit_path = "/lib/x86_64-linux-gnu/security/pam_permit.so";
+std::unique_ptr<World> world;
+Caller caller;
+
+int fresh_world(void**) {
+    world = std::make_unique<World>();
+    return 0;
+}
+int drop_world(void**) {
+    world.reset();
+    return 0;
+}
+
+std::string passcode(const KeyFixture& key, std::int64_t offset = 0) {
+    return pin + code_at(key.secret_base32, offset);
+}
+
+bool near_now(std::uint64_t step, std::int64_t offset) {
+    const auto expected = static_cast<std::int64_t>(step_now()) + offset;
+    const auto got = static_cast<std::int64_t>(step);
+    return got >= expected - 1 && got <= expected;
+}
+
+bool contains(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
+
+// ---- the flows ----
+
+void normal_login(void**) {
+    const KeyFixture key = world->store.ready_login(caller.login, pin);
+    const LoginReport r = login_as(caller, "okey", caller.login, Conversation{{passcode(key)}});
+    assert_int_equal(r.code, PAM_SUCCESS);
+    assert_true(r.prompts() == std::vector<std::string>{french.passcode});
+    assert_int_equal(r.messages.at(0).style, PAM_PROMPT_ECHO_OFF);
+    assert_true(near_now(*world->store.token(key.serial).last_step, 0));
+    // okey-check decided, with the module's service, and logged it.
+    assert_true(contains(world->helper_log(), "login=nobody serial=" + key.serial +
+                                                  " service=okey rhost=- outcome=success"));
+}
+
+void wrong_passcode(void**) {
+    const KeyFixture key = world->store.ready_login(caller.login, pin);
+    const LoginReport r =
+        login_as(caller, "okey", caller.login, Conversation{{"9999" + code_at(key.secret_base32, 0)}});
+    assert_int_equal(r.code, PAM_AUTH_ERR);
+    assert_int_equal(world->store.user(caller.login).failures, 1);
+}
+
+void new_pin_mode_with_messages(void**) {
+    const KeyFixture key = world->store.add_key("HELPER-NEWPIN");
+    world->store.assign(key.serial, caller.login);
+    Conversation c;
+    const std::string first = with_reason(french.new_pin_intro, french.code_only);
+    c.by_prompt[first] = {code_at(key.secret_base32, 0)};
+    c.by_prompt[french.new_pin] = {"4826", "4826"};
+    c.by_prompt[french.confirm_pin] = {"4827", "4826"};
+    c.by_prompt[french.new_pin_passcode] = {"4826" + code_at(key.secret_base32, 1)};
+    const LoginReport r = login_as(caller, "okey", caller.login, c);
+    assert_int_equal(r.code, PAM_SUCCESS);
+    assert_true((r.prompts() == std::vector<std::string>{first, french.new_pin, french.confirm_pin,
+                                                          french.new_pin, french.confirm_pin,
+                                                          french.new_pin_passcode}));
+    // Errors and information keep their PAM style through the relay.
+    assert_true(r.has(PAM_ERROR_MSG, french.pin_mismatch));
+    assert_true(r.has(PAM_TEXT_INFO, french.pin_saved));
+    const UserRecord user = world->store.user(caller.login);
+    assert_int_equal(static_cast<int>(user.pin_state), static_cast<int>(PinState::set));
+    assert_int_equal(otp::verify_pin(user.pin_hash, "4826"), OKEY_OTP_OK);
+}
+
+void next_code_mode(void**) {
+    const KeyFixture key = world->store.ready_login(caller.login, pin);
+    Conversation c;
+    c.by_prompt[french.passcode] = {passcode(key, 5)};
+    const std::string next = with_reason(french.next_code_reason, french.next_code);
+    c.by_prompt[next] = {code_at(key.secret_base32, 6)};
+    const LoginReport r = login_as(caller, "okey", caller.login, c);
+    assert_int_equal(r.code, PAM_SUCCESS);
+    assert_true((r.prompts() == std::vector<std::string>{french.passcode, next}));
+    const std::int64_t drift = world->store.token(key.serial).drift;
+    assert_true(drift >= 5 && drift <= 6);
+}
+
+void locked_login_is_told_after_the_right_code(void**) {
+    world->write_config("lockout: { max_failures = 1; lock_seconds = 900; };\n");
+    const KeyFixture key = world->store.ready_login(caller.login, pin);
+    const LoginReport locking =
+        login_as(caller, "okey", caller.login, Conversation{{"9999" + code_at(key.secret_base32, -1)}});
+    assert_int_equal(locking.code, PAM_AUTH_ERR);
+    const LoginReport r = login_as(caller, "okey", caller.login, Conversation{{passcode(key)}});
+    assert_int_equal(r.code, PAM_MAXTRIES);
+    assert_true(r.has(PAM_ERROR_MSG, french.login_locked));
+}
+
+void expired_key_is_told_after_the_right_passcode(void**) {
+    const KeyFixture key = world->store.ready_login(caller.login, pin, "2020-01-01");
+    const LoginReport r = login_as(caller, "okey", caller.login, Conversation{{passcode(key)}});
+    assert_int_equal(r.code, PAM_AUTH_ERR);
+    assert_true(r.has(PAM_ERROR_MSG, french.key_expired));
+}
+
+void use_first_pass_goes_to_the_helper(void**) {
+    world->services.add_raw("okey-first", "auth required " + pam_set_items_path() + "\n" +
+                                              okey_line(*world, "use_first_pass"));
+    const KeyFixture key = world->store.ready_login(caller.login, pin);
+    setenv("PAM_AUTHTOK", passcode(key).c_str(), 1);
+    const LoginReport r = login_as(caller, "okey-first", caller.login, Conversation{});
+    unsetenv("PAM_AUTHTOK");
+    assert_int_equal(r.code, PAM_SUCCESS);
+    assert_true(r.prompts().empty());
+}
+
+// PAM_IGNORE leaves the decision to the next module (pam_permit here): a
+// stack where every module ignores would fail whatever okey said.
+std::string ignoring_stack(const std::string& arguments) {
+    return "auth [success=done ignore=ignore default=die] " + test_module_path() +
+           " config=" + world->config_path + " " + arguments +
+           "\nauth required " + std::string(pam_permit_path) + "\n";
+}
+
+void unknown_login_ignored_through_the_helper(void**) {
+    world->services.add_raw("okey-ignore", ignoring_stack("unknown_user=ignore"));
+    const LoginReport r = login_as(caller, "okey-ignore", caller.login, Conversation{});
+    assert_int_equal(r.code, PAM_SUCCESS);
+    assert_true(r.prompts().empty());
+    assert_true(contains(world->helper_log(), "outcome=ignored reason=unknown login"));
+}
+
+void exempt_caller_is_not_asked(void**) {
+    world->write_config("scope: { exempt_users = [ \"" + caller.login + "\" ]; };\n");
+    world->services.add_raw("okey-stacked", ignoring_stack(""));
+    world->store.ready_login(caller.login, pin);
+    const LoginReport r = login_as(caller, "okey-stacked", caller.login, Conversation{});
+    assert_int_equal(r.code, PAM_SUCCESS);
+    assert_true(r.prompts().empty());
+    assert_true(contains(world->helper_log(), "outcome=ignored reason=scope: exempt user"));
+}
+
+// ---- refusals ----
+
+void another_login_is_refused_unasked(void**) {
+    const KeyFixture key = world->store.ready_login("alice", pin);
+    const std::string before = store_files(*world);
+    const LoginReport r = login_as(caller, "okey", "alice", Conversation{{passcode(key)}});
+    assert_int_equal(r.code, PAM_AUTH_ERR);
+    assert_true(r.prompts().empty());
+    assert_string_equal(store_files(*world).c_str(), before.c_str());
+    assert_true(contains(world->helper_log(), "refused: login=nobody asked about login=alice"));
+}
+
+void helper_missing_is_unavailable(void**) {
+    setenv("OKEY_TEST_HELPER", (world->dir / "bin/absent").c_str(), 1);
+    world->store.ready_login(caller.login, pin);
+    const LoginReport r = login_as(caller, "okey", caller.login, Conversation{});
+    assert_int_equal(r.code, PAM_AUTHINFO_UNAVAIL);
+    assert_true(contains(r.module_log, "cannot run " + (world->dir / "bin/absent")));
+}
+
+void helper_without_setuid_is_a_service_error(void**) {
+    const std::string copy = world->setuid_copy(OKEY_TEST_HELPER_BUILT, "not-setuid");
+    chmod(copy.c_str(), 0755);
+    setenv("OKEY_TEST_HELPER", copy.c_str(), 1);
+    world->store.ready_login(caller.login, pin);
+    const LoginReport r = login_as(caller, "okey", caller.login, Conversation{});
+    assert_int_equal(r.code, PAM_SERVICE_ERR);
+    assert_true(r.prompts().empty());
+}
+
+// pam_okey.so (the one installed) has no test hook: it runs the okey-check of
+// its install path, whatever OKEY_TEST_HELPER says.
+void installed_module_ignores_the_test_hook(void**) {
+    world->services.add_raw("okey-installed", "auth required " + std::string(OKEY_PAM_MODULE_PATH) +
+                                                  " config=" + world->config_path + "\n");
+    world->store.ready_login(caller.login, pin);
+    const LoginReport r = login_as(caller, "okey-installed", caller.login, Conversation{});
+    assert_int_not_equal(r.code, PAM_SUCCESS);
+    assert_false(contains(world->helper_log(), "login=nobody"));  // our copy never ran
+    if (access(OKEY_INSTALLED_HELPER_PATH, F_OK) != 0) {
+        assert_int_equal(r.code, PAM_AUTHINFO_UNAVAIL);
+        assert_true(contains(r.module_log, "cannot run " OKEY_INSTALLED_HELPER_PATH));
+    }
+}
+
+}  // namespace
+
+int main() {
+    caller = nobody();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(normal_login, fresh_world, drop_world),
+        cmocka_unit_test_setup_teardown(wrong_passcode, fresh_world, drop_world),
+        cmocka_unit_test_setup_teardown(new_pin_mode_with_messages, fresh_world, drop_world),
+        cmocka_unit_test_setup_teardown(next_code_mode, fresh_world, drop_world),
+        cmocka_unit_test_setup_teardown(locked_login_is_told_after_the_right_code, fresh_world, drop_world),
+        cmocka_unit_test_setup_teardown(expired_key_is_told_after_the_right_passcode, fresh_world, drop_world),
+        cmocka_unit_test_setup_teardown(use_first_pass_goes_to_the_helper, fresh_world, drop_world),
+        cmocka_unit_test_setup_teardown(unknown_login_ignored_through_the_helper, fresh_world, drop_world),
+        cmocka_unit_test_setup_teardown(exempt_caller_is_not_asked, fresh_world, drop_world),
+        cmocka_unit_test_setup_teardown(another_login_is_refused_unasked, fresh_world, drop_world),
+        cmocka_unit_test_setup_teardown(helper_missing_is_unavailable, fresh_world, drop_world),
+        cmocka_unit_test_setup_teardown(helper_without_setuid_is_a_service_error, fresh_world, drop_world),
+        cmocka_unit_test_setup_teardown(installed_module_ignores_the_test_hook, fresh_world, drop_world),
+    };
+    return cmocka_run_group_tests(tests, nullptr, nullptr);
+}
