@@ -39,7 +39,7 @@ void sanitise_signals() noexcept {
     for (int signal = 1; signal < NSIG; ++signal)
         if (signal != SIGKILL && signal != SIGSTOP) sigaction(signal, &action, nullptr);
     action.sa_handler = SIG_IGN;
-    for (int signal : {SIGPIPE, SIGHUP, SIGINT, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU})
+    for (int signal : {SIGPIPE, SIGXFSZ, SIGHUP, SIGINT, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU})
         sigaction(signal, &action, nullptr);
     sigset_t none;
     sigemptyset(&none);
@@ -56,14 +56,22 @@ void sanitise_process() noexcept {
     setrlimit(RLIMIT_CORE, &none);
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     // A tiny file-size, CPU, memory or descriptor limit would make a store
-    // write or the PIN hash fail half-way: give them back (root may).
-    const rlimit unlimited{RLIM_INFINITY, RLIM_INFINITY};
-    for (int resource : {RLIMIT_FSIZE, RLIMIT_CPU, RLIMIT_AS, RLIMIT_DATA})
-        setrlimit(resource, &unlimited);
-    const rlimit descriptors{1024, 1024};
-    rlimit current{};
-    if (getrlimit(RLIMIT_NOFILE, &current) == 0 && current.rlim_cur < descriptors.rlim_cur)
+    // write or the PIN hash fail half-way: lifted (root may raise a hard
+    // limit with CAP_SYS_RESOURCE; without it, the soft limit up to the hard
+    // one). A write still over the limit then fails (EFBIG, SIGXFSZ ignored)
+    // and SQLite rolls its transaction back: a refusal, never a torn store.
+    for (int resource : {RLIMIT_FSIZE, RLIMIT_CPU, RLIMIT_AS, RLIMIT_DATA}) {
+        const rlimit unlimited{RLIM_INFINITY, RLIM_INFINITY};
+        rlimit current{};
+        if (setrlimit(resource, &unlimited) == 0 || getrlimit(resource, &current) != 0) continue;
+        current.rlim_cur = current.rlim_max;
+        setrlimit(resource, &current);
+    }
+    rlimit descriptors{};
+    if (getrlimit(RLIMIT_NOFILE, &descriptors) == 0 && descriptors.rlim_cur < 1024) {
+        descriptors.rlim_cur = descriptors.rlim_max < 1024 ? descriptors.rlim_max : 1024;
         setrlimit(RLIMIT_NOFILE, &descriptors);
+    }
 }
 
 Result<void> become_root() {

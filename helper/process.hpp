@@ -18,7 +18,8 @@ namespace okey::helper {
 void sanitise_descriptors() noexcept;
 
 // Default dispositions, nothing blocked; the terminal's signals (SIGINT,
-// SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU, SIGHUP) and SIGPIPE ignored.
+// SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU, SIGHUP), SIGPIPE and SIGXFSZ ignored
+// (a failed write is an error to handle, not a death half-way).
 void sanitise_signals() noexcept;
 
 // An empty environment but a fixed PATH, umask 077, "/" as working directory,
