@@ -4,7 +4,7 @@
 // No reply, or a failed conversation, is an error: the engine refuses the login.
 #include "pam/pam_prompter.hpp"
 
-#include "engine/local/authenticator.hpp"
+#include "engine/local/login_flow.hpp"
 #include "engine/texts.hpp"
 
 #include <security/pam_ext.h>

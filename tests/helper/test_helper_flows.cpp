@@ -9,7 +9,7 @@
 #include "tests/helper/helper_harness.hpp"
 
 #include "engine/config.hpp"
-#include "engine/local/authenticator.hpp"
+#include "engine/local/login_flow.hpp"
 
 #include <security/pam_appl.h>
 

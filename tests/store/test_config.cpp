@@ -105,7 +105,8 @@ void french_and_english_texts(void**) {
         for (const auto* s : {&t->passcode, &t->code_only, &t->new_pin, &t->confirm_pin,
                               &t->new_pin_passcode, &t->next_code, &t->new_pin_intro,
                               &t->next_code_reason, &t->pin_mismatch, &t->pin_invalid,
-                              &t->pin_trivial, &t->pin_saved, &t->key_expired, &t->login_locked})
+                              &t->pin_trivial, &t->pin_saved, &t->key_expired, &t->login_locked,
+                              &t->acknowledge})
             assert_false(s->empty());
 }
 
@@ -163,6 +164,45 @@ prompts: { passcode = "Code ({min}-{max}) : "; login_locked = "Bloqué."; };
     // libconfig's list syntax ( … ) works for urls too.
     Config l = parse_ok("remote: { urls = ( \"https://a.example\" ); };");
     assert_int_equal(l.remote.urls.size(), 1);
+}
+
+void scope_keys(void**) {
+    assert_true(Config{}.scope.groups.empty() && Config{}.scope.exempt_groups.empty() &&
+                Config{}.scope.exempt_users.empty());
+    Config c = parse_ok("scope: { groups = [ \"personnels\", \"enseignants\" ];\n"
+                        "         exempt_groups = ( \"okey-exempt\" );\n"
+                        "         exempt_users = [ \"root\" ]; };");
+    assert_true((c.scope.groups == std::vector<std::string>{"personnels", "enseignants"}));
+    assert_true((c.scope.exempt_groups == std::vector<std::string>{"okey-exempt"}));
+    assert_true((c.scope.exempt_users == std::vector<std::string>{"root"}));
+    expect_error("scope: { groups = \"staff\"; };",
+                 "t.conf:1: scope.groups: must be a list of names [ \"…\" ]");
+    expect_error("scope: {\n exempt_users = [ 0 ]; };",
+                 "t.conf:2: scope.exempt_users: must be a list of strings");
+    expect_error("scope: { exempt_users = [ \"\" ]; };",
+                 "t.conf:1: scope.exempt_users: a name must have 1 to 256 bytes");
+    expect_error("scope: { exempt_groups = [ \"domain admins\" ]; };",
+                 "t.conf:1: scope.exempt_groups: a name contains a space, a control character, "
+                 "':' or ','");
+    expect_error("scope: { exempt = [ \"root\" ]; };", "t.conf:1: scope.exempt: unknown key");
+}
+
+void ascii_texts_for_ssh(void**) {
+    assert_string_equal(okey::ascii_text("Code affiché sur votre clé OTP : ").c_str(),
+                        "Code affiche sur votre cle OTP : ");
+    assert_string_equal(okey::ascii_text("Trop d'échecs : réessayez, chef d'établissement").c_str(),
+                        "Trop d'echecs : reessayez, chef d'etablissement");
+    assert_string_equal(okey::ascii_text("À côté, cœur, ça, « oui » – l’été…").c_str(),
+                        "A cote, coeur, ca, \" oui \" - l'ete...");
+    // Other characters and broken UTF-8 become '?', never a raw byte.
+    assert_string_equal(okey::ascii_text("日\xc3x\xe2\x82").c_str(), "??x??");
+    assert_string_equal(okey::ascii_text("\xc0\xaf").c_str(), "??");  // overlong '/'
+    // Every default text of both languages comes out ASCII.
+    for (auto language : {okey::Language::fr, okey::Language::en}) {
+        const auto texts = okey::default_texts(language, 4, 6);
+        for (const auto& field : okey::text_fields)
+            for (unsigned char c : okey::ascii_text(texts.*field.member)) assert_true(c < 0x80 && c != '?');
+    }
 }
 
 void errors_name_file_line_key(void**) {
@@ -375,6 +415,8 @@ int main() {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(defaults),
         cmocka_unit_test(french_and_english_texts),
+        cmocka_unit_test(scope_keys),
+        cmocka_unit_test(ascii_texts_for_ssh),
         cmocka_unit_test(every_key),
         cmocka_unit_test(errors_name_file_line_key),
         cmocka_unit_test(invariants),
