@@ -4,6 +4,8 @@
 // (tests/helper), never for the installed okey-check.
 #include "helper/settings.hpp"
 
+#include "engine/login.hpp"
+
 #ifdef OKEY_TEST_HOOKS
 #include <cstdlib>
 #endif
@@ -11,7 +13,8 @@
 namespace okey::helper {
 
 Settings settings() {
-    Settings s{"/etc/okey/", "/run/okey", std::chrono::seconds(300), ""};
+    // No answer is taken after the whole login's time limit anyway.
+    Settings s{"/etc/okey/", "/run/okey", std::chrono::seconds(login_time_limit_seconds), ""};
 #ifdef OKEY_TEST_HOOKS
     if (const char* dir = std::getenv("OKEY_TEST_CONFIG_DIR")) s.config_dir = std::string(dir) + "/";
     if (const char* dir = std::getenv("OKEY_TEST_RUN_DIR")) s.run_dir = dir;
