@@ -95,7 +95,8 @@ class Servers:
         return "https://127.0.0.1:%d" % port
 
     def control(self, url, user, rule):
-        """Set a per-login rule of a test server (disabled, down-after-reject, normal)."""
+        """Set a per-login rule of a test server (disabled, down-after-reject, normal,
+        as:LOGIN)."""
         import ssl
         import urllib.request
         context = ssl.create_default_context(cafile=self.ca[1])

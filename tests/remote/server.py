@@ -9,7 +9,8 @@ privacyIDEA's JSON, and records every request (one JSON line per request) in
 
 Behaviour is chosen by login name (see validate_check: user*, offline*,
 chal, newpin, pinchange, endless, ctrl, stall, err500, malformed, oversized, …),
-per login by POST /control/user (user=…&rule=disabled|down-after-reject|normal),
+per login by POST /control/user (user=…&rule=disabled|down-after-reject|normal|as:LOGIN,
+the last making a login behave as LOGIN: okey-check's caller must use its own),
 or for the whole server by --mode (always500, stall, malformed) or POST
 /control/mode (mode=...). With --client-ca the server asks for a client
 certificate signed by that CA (TLS handshake refused without one).
@@ -75,7 +76,7 @@ class State:
         self.transactions = {}   # transaction_id -> (login, step)
         self.counter = {}        # login -> next HOTP counter
         self.offline = {}        # login -> {"serial", "refilltoken", "last"}
-        self.rules = {}          # login -> "disabled" | "down-after-reject" | "down"
+        self.rules = {}          # login -> "disabled" | "down-after-reject" | "down" | "as:LOGIN"
 
     def log(self, path, params, language="", client=""):
         with self.lock, open(self.record, "a") as out:
@@ -167,6 +168,8 @@ def validate_check(state, params, language):
     tid = params.get("transaction_id")
     with state.lock:
         rule = state.rules.get(login, "normal")
+    if rule.startswith("as:"):
+        login, rule = rule[3:], "normal"
     if rule == "down":
         return 503, None
     if tid:

@@ -6,12 +6,16 @@ with backend = "remote" against the TLS test servers; pam_okey.so holds no
 remote client of its own and loads okey-remote.so (the build tree's) for it. Return codes and what
 each server received are asserted: accept, reject, challenge, failover,
 stalled server, proxies in the environment, wrong certificates, failmode
-secure and local with offline values used once and refilled.
+secure and local with offline values used once and refilled. Then as a screen
+locker: pam_authenticate called by `nobody` through pam_okey_test.so, so a
+root-owned setuid copy of okey-check-test talks to the servers (accept,
+challenge, reject); this part needs root.
 
 Run by ctest with OKEY_PAM_MODULE and OKEY_REMOTE_DRIVER set; re-executes
 itself under pam_wrapper (and in a user namespace when not root, since the
 module trusts only root's files)."""
 import os
+import shutil
 import subprocess
 import sys
 import unittest
@@ -31,6 +35,7 @@ def reexec():
     command = [sys.executable, os.path.abspath(__file__)] + sys.argv[1:]
     if os.geteuid() != 0:
         command = ["unshare", "--map-root-user"] + command
+        env["OKEY_REMOTE_PAM_USERNS"] = "1"  # "root" there cannot run a setuid copy
     sys.exit(subprocess.run(command, env=env).returncode)
 
 
@@ -40,6 +45,8 @@ if __name__ == "__main__" and not os.environ.get("OKEY_REMOTE_PAM_CHILD"):
 import pypamtest  # noqa: E402  (only under pam_wrapper)
 
 MODULE = os.environ.get("OKEY_PAM_MODULE", "pam_okey.so")
+TEST_MODULE = os.environ.get("OKEY_PAM_TEST_MODULE", "pam_okey_test.so")
+HELPER_BUILT = os.environ.get("OKEY_TEST_HELPER_BUILT", "okey-check-test")
 DRIVER = os.environ.get("OKEY_REMOTE_DRIVER", "remote_driver")
 servers = None
 SERVICES = {}
@@ -56,13 +63,14 @@ def config_text(urls, failmode="secure", store=None):
     return text
 
 
-def add_service(name, urls, failmode="secure", store=None):
+def add_service(name, urls, failmode="secure", store=None, module=None):
     path = os.path.join(servers.dir, name + ".conf")
     with open(path, "w") as out:
         out.write(config_text(urls, failmode, store))
     os.chmod(path, 0o644)
     with open(os.path.join(SERVICES["dir"], name), "w") as out:
-        out.write("auth required %s config=%s\n" % (MODULE, path))
+        out.write("auth required %s config=%s\n" % (module or MODULE, path))
+    os.chmod(os.path.join(SERVICES["dir"], name), 0o644)
 
 
 def setUpModule():
@@ -90,6 +98,7 @@ def setUpModule():
     add_service("r-secure-dead", [dead])
     add_service("r-local-online", [MAIN], "local", store)
     add_service("r-local-dead", [dead], "local", store)
+    add_service("r-helper", [MAIN], module=TEST_MODULE)
     with open(os.path.join(SERVICES["dir"], "other"), "w") as out:
         out.write("auth required pam_deny.so\naccount required pam_deny.so\n")
     os.environ["PAM_WRAPPER_SERVICE_DIR"] = SERVICES["dir"]
@@ -97,6 +106,29 @@ def setUpModule():
 
 def tearDownModule():
     servers.stop()
+
+
+def as_nobody(service, answers, expected):
+    """pam_authenticate(service, "nobody") in a child that became nobody:
+    True when it returned `expected`."""
+    import pwd
+    nobody = pwd.getpwnam("nobody")
+    pid = os.fork()
+    if pid == 0:
+        status = 1
+        try:
+            os.setgroups([])
+            os.setgid(nobody.pw_gid)
+            os.setuid(nobody.pw_uid)
+            pypamtest.run_pamtest("nobody", service,
+                                  [pypamtest.TestCase(pypamtest.PAMTEST_AUTHENTICATE, expected)],
+                                  list(answers))
+            status = 0
+        except Exception as error:  # noqa: BLE001  (reported by the exit status)
+            print("as nobody: %s" % error, file=sys.stderr)
+        os._exit(status)
+    _, status = os.waitpid(pid, 0)
+    return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
 
 
 NAMES = {PAM_SUCCESS: "PAM_SUCCESS", PAM_AUTH_ERR: "PAM_AUTH_ERR",
@@ -164,6 +196,42 @@ class RemoteThroughPam(unittest.TestCase):
                    if r["params"]["pass"] == PIN + code(4)]
         self.assertEqual(len(refills), 1)
         self.assertPam("r-local-dead", login, [PIN + code(14)], PAM_SUCCESS)
+
+
+class RemoteThroughHelper(unittest.TestCase):
+    """The remote backend for a caller that is not root: okey-check (setuid
+    root, test hooks pointing at this folder) makes the HTTPS calls."""
+
+    @classmethod
+    def setUpClass(cls):
+        if os.geteuid() != 0 or os.environ.get("OKEY_REMOTE_PAM_USERNS"):
+            raise unittest.SkipTest("needs real root: a setuid copy and a caller uid")
+        os.chmod(servers.dir, 0o711)
+        os.chmod(SERVICES["dir"], 0o755)
+        bin_dir = os.path.join(servers.dir, "bin")
+        os.makedirs(bin_dir, mode=0o755, exist_ok=True)
+        helper = os.path.join(bin_dir, "okey-check")
+        shutil.copyfile(HELPER_BUILT, helper)
+        os.chown(helper, 0, 0)
+        os.chmod(helper, 0o4755)
+        os.environ.update(OKEY_TEST_HELPER=helper, OKEY_TEST_CONFIG_DIR=servers.dir,
+                          OKEY_TEST_RUN_DIR=os.path.join(servers.dir, "run"))
+
+    def test_accept_through_okey_check(self):
+        servers.control(MAIN, "nobody", "as:user-helper")
+        self.assertTrue(as_nobody("r-helper", [PIN + code(1)], PAM_SUCCESS))
+        sent = servers.requests(user="nobody", server="main")
+        self.assertEqual(sent[-1]["params"]["pass"], PIN + code(1))
+
+    def test_challenge_through_okey_check(self):
+        servers.control(MAIN, "nobody", "as:chal")
+        self.assertTrue(as_nobody("r-helper", [PIN, code(2)], PAM_SUCCESS))
+        first, answer = servers.requests(user="nobody", server="main")[-2:]
+        self.assertTrue(answer["params"]["transaction_id"])
+
+    def test_reject_through_okey_check(self):
+        servers.control(MAIN, "nobody", "as:user-helper-bad")
+        self.assertTrue(as_nobody("r-helper", ["0000000000"], PAM_AUTH_ERR))
 
 
 if __name__ == "__main__":
