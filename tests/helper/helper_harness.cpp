@@ -210,9 +210,11 @@ Helper start_helper(const World& world, const Caller& caller, const Start& start
     return {pid, pair[0]};
 }
 
-Exit finish(Helper& helper, int seconds) {
-    if (helper.fd >= 0) ::close(helper.fd);
-    helper.fd = -1;
+Exit finish(Helper& helper, int seconds, bool keep_open) {
+    if (helper.fd >= 0 && !keep_open) {
+        ::close(helper.fd);
+        helper.fd = -1;
+    }
     Exit exit;
     int status = 0;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);

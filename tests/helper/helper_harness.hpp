@@ -96,8 +96,9 @@ struct Exit {
     int signal = 0;
     bool timed_out = false;
 };
-// Close our end, then wait at most `seconds` for the exit (killed after).
-Exit finish(Helper& helper, int seconds = 20);
+// Close our end (unless `keep_open`: the helper must stop by itself), then
+// wait at most `seconds` for the exit (killed after).
+Exit finish(Helper& helper, int seconds = 20, bool keep_open = false);
 
 // Frames of engine/relay.hpp, written and read by hand.
 void send_frame(int fd, char type, const std::string& payload);

@@ -144,18 +144,10 @@ void endless_answer(void**) {
         const std::string chunk(65536, '7');
         for (int i = 0; i < 1600; ++i) send_raw(fd, chunk);
     });
-    const Exit e = [&] {
-        int status = 0;
-        for (int i = 0; i < 500 && waitpid(h.pid, &status, WNOHANG) == 0; ++i)
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        shutdown(h.fd, SHUT_RDWR);  // ends the writer once okey-check is gone
-        writer.join();
-        Exit done;
-        done.outcome = WIFEXITED(status) ? relay::outcome_of(WEXITSTATUS(status)) : std::nullopt;
-        ::close(h.fd);
-        h.fd = -1;
-        return done;
-    }();
+    const Exit e = finish(h, 10, true);
+    shutdown(h.fd, SHUT_RDWR);  // ends the writer, okey-check being gone
+    writer.join();
+    ::close(h.fd);
     assert_true(e.outcome == LoginOutcome::refused);
     assert_true(snapshot(*world, caller.login, key.serial).same_records(before));
 }
@@ -167,13 +159,8 @@ void silence(void**) {
     Helper h = start_helper(*world, caller, s);
     assert_true(open_login(h).has_value());
     const auto started = std::chrono::steady_clock::now();
-    // Keep our end open: okey-check must give up by itself.
-    int status = 0;
-    while (waitpid(h.pid, &status, WNOHANG) == 0 &&
-           std::chrono::steady_clock::now() - started < std::chrono::seconds(20))
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    assert_true(WIFEXITED(status));
-    assert_true(relay::outcome_of(WEXITSTATUS(status)) == LoginOutcome::refused);
+    const Exit e = finish(h, 20, true);  // our end open: okey-check gives up by itself
+    assert_true(e.outcome == LoginOutcome::refused);
     assert_true(std::chrono::steady_clock::now() - started < std::chrono::seconds(10));
     ::close(h.fd);
     assert_true(snapshot(*world, caller.login, key.serial).same_records(before));

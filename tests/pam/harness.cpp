@@ -163,7 +163,11 @@ int authenticate_and_setcred(const std::string& service, const std::string& logi
 }
 
 namespace {
-std::string capture_path() { return "/tmp/okey-test-log." + std::to_string(getpid()); }
+// Per uid too: a child that became another user (tests/helper) cannot reuse a
+// stale file of root's with the same pid in sticky /tmp.
+std::string capture_path() {
+    return "/tmp/okey-test-log." + std::to_string(geteuid()) + "." + std::to_string(getpid());
+}
 }  // namespace
 
 int begin_capture() {
