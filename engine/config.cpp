@@ -422,6 +422,8 @@ Result<void> apply_module_argument(Config& config, std::string_view argument) {
         config.use_first_pass = true;
     } else if (argument == "try_first_pass") {
         config.try_first_pass = true;
+    } else if (argument == "forward_pass") {
+        config.forward_pass = true;
     } else if (argument.starts_with("unknown_user=")) {
         auto value = argument.substr(13);
         if (value == "deny")

@@ -33,6 +33,7 @@ struct Texts {
     std::string new_pin_passcode;  // "Attendez que le code de votre clé change, puis saisissez votre passcode (PIN + code) : "
     std::string next_code;         // "Attendez que le code de votre clé change, puis saisissez le code suivant : "
     std::string acknowledge;       // "Appuyez sur Entrée pour continuer." (after a last message, over ssh)
+    std::string password_passcode; // "Mot de passe suivi du passcode OTP : " (forward_pass)
     // messages (information and errors)
     std::string new_pin_intro;     // why the 6 digits only: first use or PIN reset
     std::string next_code_reason;  // why a second code is needed: the key drifted
@@ -118,6 +119,9 @@ struct Config {
     // Stacking (module arguments only)
     bool use_first_pass = false;
     bool try_first_pass = false;
+    // One field for the password followed by the passcode (module argument
+    // only): the rest is handed on as PAM_AUTHTOK (DESIGN.md §10).
+    bool forward_pass = false;
 };
 
 // Read and validate a config file. The file must pass the file-trust rules
@@ -129,7 +133,7 @@ Result<Config> load_config(const std::string& path, unsigned trusted_owner);
 // Parse the same syntax from memory (tests, fuzzing). `name` appears in errors.
 Result<Config> parse_config(std::string_view text, const std::string& name);
 
-// Apply one PAM module argument ("debug", "use_first_pass", "try_first_pass",
+// Apply one PAM module argument ("debug", "use_first_pass", "try_first_pass", "forward_pass",
 // "unknown_user=deny|ignore", "lang=fr|en"); "config=" is handled by the caller.
 // Unknown arguments are an Errc::config error.
 Result<void> apply_module_argument(Config& config, std::string_view argument);

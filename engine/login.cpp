@@ -221,4 +221,33 @@ ForwardedLogin run_forwarded_login(const Config& config, const LoginContext& con
     return login;
 }
 
+ForwardedLogin run_forwarded_login(const Config& config, const LoginContext& context,
+                                   Prompter& prompter, const Clock& clock, Logger& logger,
+                                   unsigned trusted_owner) {
+    // No text to check: refused and logged, nothing charged (as in normal mode).
+    const auto refuse = [&](const char* reason) {
+        ForwardedLogin refused;
+        refused.result = guarded(context, logger, [&] {
+            LoginResult result = login_result(LoginOutcome::refused, "", reason);
+            log_outcome(logger, context, result);
+            return result;
+        });
+        return refused;
+    };
+    otp::SecretString typed;
+    if (context.first_pass) {
+        typed = *context.first_pass;
+    } else if (config.use_first_pass) {
+        return refuse("no passcode from earlier module");
+    } else {
+        auto answer = prompter.ask_hidden(config.texts.password_passcode);
+        if (!answer) return refuse("conversation failed");
+        typed = std::move(answer.value());
+    }
+    ForwardedLogin login =
+        run_forwarded_login(config, context, typed.view(), prompter, clock, logger, trusted_owner);
+    if (login.result.outcome == LoginOutcome::ignored) login.password = typed;
+    return login;
+}
+
 }  // namespace okey

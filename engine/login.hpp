@@ -79,6 +79,16 @@ ForwardedLogin run_forwarded_login(const Config& config, const LoginContext& con
                                    std::string_view typed, Prompter& prompter, const Clock& clock,
                                    Logger& logger, unsigned trusted_owner = 0);
 
+// forward_pass as the PAM module and okey-check run it: the text is
+// context.first_pass (PAM_AUTHTOK of an earlier module, use_first_pass /
+// try_first_pass) or else the answer to the one question
+// texts.password_passcode. A login not asked for a passcode (outside scope,
+// or unknown under unknown_user = "ignore") gets the whole text back as its
+// password: it holds no passcode.
+ForwardedLogin run_forwarded_login(const Config& config, const LoginContext& context,
+                                   Prompter& prompter, const Clock& clock, Logger& logger,
+                                   unsigned trusted_owner = 0);
+
 }  // namespace okey
 
 namespace okey {

@@ -110,7 +110,8 @@ constexpr char first_types[] = {static_cast<char>(FrameType::first_pass),
                                 static_cast<char>(FrameType::no_first_pass), '\0'};
 constexpr char question_types[] = {
     static_cast<char>(FrameType::ask_hidden), static_cast<char>(FrameType::ask_visible),
-    static_cast<char>(FrameType::inform), static_cast<char>(FrameType::error), '\0'};
+    static_cast<char>(FrameType::inform),     static_cast<char>(FrameType::error),
+    static_cast<char>(FrameType::password),   '\0'};
 
 }  // namespace
 
@@ -185,9 +186,16 @@ void RelayPrompter::error(std::string_view text) {
         broken_ = !write_frame(out_fd_, FrameType::error, text);
 }
 
+Result<void> RelayPrompter::send_password(std::string_view password) {
+    if (broken_) return broken("closed earlier");
+    if (password.size() > max_answer_bytes) return broken("password over the cap");
+    return write_frame(out_fd_, FrameType::password, password);
+}
+
 // ---- the module's side ----
 
-Result<void> serve(int fd, Prompter& prompter, const otp::SecretString* first_pass) {
+Result<void> serve(int fd, Prompter& prompter, const otp::SecretString* first_pass,
+                   std::optional<otp::SecretString>* password) {
     auto opened = first_pass != nullptr ? write_frame(fd, FrameType::first_pass, first_pass->view())
                                         : write_frame(fd, FrameType::no_first_pass, {});
     if (!opened) return opened.error();
@@ -195,6 +203,11 @@ Result<void> serve(int fd, Prompter& prompter, const otp::SecretString* first_pa
         auto frame = read_frame(fd, question_types, max_question_bytes, std::nullopt);
         if (!frame && frame.error().code == Errc::not_found) return {};  // the helper is done
         if (!frame) return frame.error();
+        if (frame->type == FrameType::password) {
+            if (frame->payload.size() > max_answer_bytes) return broken("password over the cap");
+            if (password != nullptr) password->emplace(frame->view());
+            continue;
+        }
         const std::string text(frame->view());
         switch (frame->type) {
         case FrameType::inform: prompter.inform(text); continue;

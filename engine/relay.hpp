@@ -30,6 +30,7 @@ enum class FrameType : unsigned char {
     ask_visible = 'V',
     inform = 'I',
     error = 'E',
+    password = 'W',  // forward_pass: the text without PIN + code, for PAM_AUTHTOK
     // module → helper
     first_pass = 'P',     // the first frame: PAM_AUTHTOK of an earlier module
     no_first_pass = 'N',  // the first frame when there is none
@@ -58,6 +59,8 @@ public:
     Result<std::string> ask_visible(std::string_view prompt) override;
     void inform(std::string_view text) override;
     void error(std::string_view text) override;
+    // forward_pass: the password the module hands on (at most max_answer_bytes).
+    Result<void> send_password(std::string_view password);
 
 private:
     Result<otp::SecretString> ask(FrameType type, std::string_view prompt);
@@ -69,8 +72,10 @@ private:
 
 // The module's side: send `first_pass` (or its absence), then put each of the
 // helper's questions to `prompter` and send the answer, until the helper
-// closes its end. An error means the conversation broke (the caller then
-// closes `fd`, so the helper stops, and still waits for its exit status).
-Result<void> serve(int fd, Prompter& prompter, const otp::SecretString* first_pass);
+// closes its end; a password the helper sends (forward_pass) goes to
+// `password`, when given. An error means the conversation broke (the caller
+// then closes `fd`, so the helper stops, and still waits for its exit status).
+Result<void> serve(int fd, Prompter& prompter, const otp::SecretString* first_pass,
+                   std::optional<otp::SecretString>* password = nullptr);
 
 }  // namespace okey::relay

@@ -16,6 +16,7 @@ Texts french() {
         "Attendez que le code de votre clé change, puis saisissez votre passcode (PIN + code) : ";
     t.next_code = "Attendez que le code de votre clé change, puis saisissez le code suivant : ";
     t.acknowledge = "Appuyez sur Entrée pour continuer.";
+    t.password_passcode = "Mot de passe suivi du passcode OTP : ";
     t.new_pin_intro =
         "Première utilisation de votre clé OTP ou code PIN réinitialisé : saisissez uniquement "
         "les 6 chiffres affichés sur votre clé, puis créez votre code PIN.";
@@ -45,6 +46,7 @@ Texts english() {
         "Wait for the code on your key to change, then enter your passcode (PIN + code): ";
     t.next_code = "Wait for the code on your key to change, then enter the next code: ";
     t.acknowledge = "Press Enter to continue.";
+    t.password_passcode = "Password followed by the OTP passcode: ";
     t.new_pin_intro =
         "First use of your OTP key or PIN reset: enter only the 6 digits shown on your key, "
         "then create your PIN.";

@@ -17,7 +17,7 @@ struct TextField {
     std::string Texts::*member;
 };
 
-inline constexpr std::array<TextField, 15> text_fields{{
+inline constexpr std::array<TextField, 16> text_fields{{
     {"passcode", &Texts::passcode},
     {"code_only", &Texts::code_only},
     {"new_pin", &Texts::new_pin},
@@ -25,6 +25,7 @@ inline constexpr std::array<TextField, 15> text_fields{{
     {"new_pin_passcode", &Texts::new_pin_passcode},
     {"next_code", &Texts::next_code},
     {"acknowledge", &Texts::acknowledge},
+    {"password_passcode", &Texts::password_passcode},
     {"new_pin_intro", &Texts::new_pin_intro},
     {"next_code_reason", &Texts::next_code_reason},
     {"pin_mismatch", &Texts::pin_mismatch},

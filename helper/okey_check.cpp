@@ -8,7 +8,8 @@
 // It runs the login flow of the engine for LOGIN, which must be the login of
 // the caller's real uid, relaying each question to the module over
 // descriptors 0 (answers) and 1 (questions) (engine/relay.hpp); its exit
-// status is the outcome. Every refusal is logged (LOG_AUTHPRIV, "okey-check").
+// status is the outcome. With forward_pass it also sends the password found
+// before the passcode, for the module to hand on. Every refusal is logged (LOG_AUTHPRIV, "okey-check").
 // The store's failure counter is its rate limit: parallel guesses count.
 #include "engine/account.hpp"
 #include "engine/clock.hpp"
@@ -136,8 +137,16 @@ int run(int argc, char** argv, const Settings& settings, uid_t caller) {
     context.remote_host = argv[3];
     context.first_pass = std::move(*first_pass);
     const SystemClock clock;
-    const LoginResult result = run_login(*config, context, prompter, clock, logger, 0);
-    return relay::exit_status(result.outcome);
+    if (!config->forward_pass)
+        return relay::exit_status(run_login(*config, context, prompter, clock, logger, 0).outcome);
+    // One field (a screen locker): the password goes back to the module for
+    // PAM_AUTHTOK — the caller typed it; PIN and code never leave.
+    const ForwardedLogin forwarded = run_forwarded_login(*config, context, prompter, clock, logger, 0);
+    const LoginOutcome outcome = forwarded.result.outcome;
+    if (outcome == LoginOutcome::success || outcome == LoginOutcome::ignored)
+        if (auto sent = prompter.send_password(forwarded.password.view()); !sent)
+            refuse(logger, LoginOutcome::refused, caller, log_text(sent.error().message));
+    return relay::exit_status(outcome);
 }
 
 }  // namespace

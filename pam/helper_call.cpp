@@ -136,7 +136,8 @@ int spawn(const std::string& path, const std::vector<std::string>& words, int so
 }  // namespace
 
 LoginResult check_through_helper(const LoginContext& context, const ModuleArguments& arguments,
-                                 Prompter& prompter, Logger& logger) {
+                                 Prompter& prompter, Logger& logger,
+                                 std::optional<otp::SecretString>* password) {
     const std::string path = helper_path();
     std::vector<std::string> words{path, context.login, context.service, context.remote_host};
     words.insert(words.end(), arguments.begin(), arguments.end());
@@ -156,7 +157,7 @@ LoginResult check_through_helper(const LoginContext& context, const ModuleArgume
     theirs.reset();
 
     const otp::SecretString* first_pass = context.first_pass ? &*context.first_pass : nullptr;
-    Result<void> served = relay::serve(ours.get(), prompter, first_pass);
+    Result<void> served = relay::serve(ours.get(), prompter, first_pass, password);
     ours.reset();  // a helper still waiting for an answer sees the end and stops
 
     int status = 0;

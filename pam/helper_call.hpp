@@ -9,13 +9,17 @@
 #include "engine/module_arguments.hpp"
 #include "engine/prompter.hpp"
 
+#include <optional>
+
 namespace okey::pam {
 
 // Run okey-check for `context` with the module's own arguments; its exit
 // status is the outcome (okey-check logs its decision itself). okey-check
 // missing or not runnable is `unavailable`; one that ends without an outcome
 // (killed, crashed) is `refused`: both are logged here, naming the login.
+// With forward_pass, the password okey-check sends goes to `password`.
 LoginResult check_through_helper(const LoginContext& context, const ModuleArguments& arguments,
-                                 Prompter& prompter, Logger& logger);
+                                 Prompter& prompter, Logger& logger,
+                                 std::optional<otp::SecretString>* password = nullptr);
 
 }  // namespace okey::pam

@@ -15,6 +15,7 @@
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 
+#include <optional>
 #include <string>
 #include <syslog.h>
 #include <unistd.h>
@@ -33,6 +34,40 @@ std::string item_text(pam_handle_t* pamh, int item) {
     const void* value = nullptr;
     if (pam_get_item(pamh, item, &value) != PAM_SUCCESS || value == nullptr) return {};
     return static_cast<const char*>(value);
+}
+
+// forward_pass: the text without PIN + code becomes PAM_AUTHTOK for the next
+// module (pam_unix use_first_pass). Never the passcode; nothing on failure.
+int hand_on(pam_handle_t* pamh, const std::optional<otp::SecretString>& password) {
+    if (!password) {
+        pam_syslog(pamh, LOG_ERR, "forward_pass: no password to hand on: login refused");
+        return PAM_AUTH_ERR;
+    }
+    std::string text(password->view());
+    const int rc = pam_set_item(pamh, PAM_AUTHTOK, text.c_str());
+    okey_otp_wipe(text.data(), text.size());
+    if (rc != PAM_SUCCESS) {
+        pam_syslog(pamh, LOG_ERR, "forward_pass: cannot set PAM_AUTHTOK: %s", pam_strerror(pamh, rc));
+        return PAM_AUTH_ERR;
+    }
+    return PAM_SUCCESS;
+}
+
+// The login itself: in this process as root, else through okey-check; with
+// forward_pass, also the password to hand on.
+LoginResult decide(bool as_root, const Config& config, const ModuleArguments& arguments,
+                   const LoginContext& context, PamPrompter& prompter, PamLogger& logger,
+                   std::optional<otp::SecretString>& password) {
+    const SystemClock clock;
+    if (!as_root) return check_through_helper(context, arguments, prompter, logger, &password);
+    if (!config.forward_pass)
+        return run_login(config, context, prompter, clock, logger, trusted_owner);
+    ForwardedLogin forwarded =
+        run_forwarded_login(config, context, prompter, clock, logger, trusted_owner);
+    const LoginOutcome outcome = forwarded.result.outcome;
+    if (outcome == LoginOutcome::success || outcome == LoginOutcome::ignored)
+        password.emplace(std::move(forwarded.password));
+    return forwarded.result;
 }
 
 int authenticate(pam_handle_t* pamh, int flags, int argc, const char** argv) {
@@ -79,12 +114,14 @@ int authenticate(pam_handle_t* pamh, int flags, int argc, const char** argv) {
     // sshd sets PAM_TTY to "ssh" while it authenticates.
     PamPrompter prompter(pamh, (flags & PAM_SILENT) != 0, item_text(pamh, PAM_TTY) == "ssh",
                          config->texts.acknowledge);
-    const SystemClock clock;
-    const LoginResult result =
-        as_root ? run_login(*config, context, prompter, clock, logger, trusted_owner)
-                : check_through_helper(context, *arguments, prompter, logger);
+    std::optional<otp::SecretString> password;
+    const LoginResult result = decide(as_root, *config, *arguments, context, prompter, logger, password);
     prompter.finish();
-    const int code = pam_code(result.outcome);
+    int code = pam_code(result.outcome);
+    if (config->forward_pass && (code == PAM_SUCCESS || code == PAM_IGNORE)) {
+        const int handed = hand_on(pamh, password);
+        if (handed != PAM_SUCCESS) code = handed;
+    }
     if (config->debug)
         pam_syslog(pamh, LOG_DEBUG, "login %s: %s (%s)", context.login.c_str(),
                    pam_strerror(pamh, code), result.reason.c_str());

@@ -13,6 +13,11 @@
 
 #include <security/pam_appl.h>
 
+#include <crypt.h>
+#include <pwd.h>
+
+#include <cstdio>
+
 #include <csetjmp>
 #include <cstdarg>
 #include <cstddef>
@@ -173,6 +178,52 @@ void exempt_caller_is_not_asked(void**) {
     assert_true(contains(world->helper_log(), "outcome=ignored reason=scope: exempt user"));
 }
 
+// ---- one field: forward_pass, as i3lock or swaylock ----
+
+// nobody's password for pam_unix comes from nss_wrapper's passwd file, set up
+// in main() before any NSS call of this process (nss_wrapper reads its
+// variables once); okey-check, setuid, ignores the preload and reads the
+// system's NSS, where nobody has the same uid.
+const std::string password = "Mot de passe 24";
+
+void add_forward_service(const std::string& name) {
+    world->services.add_raw(
+        name, "auth [success=ok ignore=ignore default=die] " + test_module_path() +
+                  " config=" + world->config_path +
+                  " forward_pass\nauth required /lib/x86_64-linux-gnu/security/pam_unix.so "
+                  "use_first_pass\naccount required " + std::string(pam_permit_path) + "\n");
+}
+
+void forward_pass_through_the_helper(void**) {
+    add_forward_service("okey-forward");
+    const KeyFixture key = world->store.ready_login(caller.login, pin);
+    const LoginReport r = login_as(caller, "okey-forward", caller.login,
+                                   Conversation{{password + pin + code_at(key.secret_base32, 0)}});
+    assert_int_equal(r.code, PAM_SUCCESS);
+    assert_true(r.prompts() == std::vector<std::string>{french.password_passcode});
+    // pam_unix sees exactly the rest: a wrong password after a right passcode fails there.
+    const LoginReport wrong = login_as(caller, "okey-forward", caller.login,
+                                       Conversation{{"x" + pin + code_at(key.secret_base32, 1)}});
+    assert_int_equal(wrong.code, PAM_AUTH_ERR);
+    assert_true(contains(wrong.module_log, "authentication failure"));  // pam_unix said so
+    // A wrong passcode ends it before pam_unix, one failure charged.
+    const LoginReport bad = login_as(caller, "okey-forward", caller.login,
+                                     Conversation{{password + "1397" + code_at(key.secret_base32, 2)}});
+    assert_int_equal(bad.code, PAM_AUTH_ERR);
+    assert_false(contains(bad.module_log, "authentication failure"));  // pam_unix never ran
+    assert_int_equal(world->store.user(caller.login).failures, 1);
+}
+
+void forward_pass_exempt_hands_on_the_whole_text(void**) {
+    world->write_config("scope: { exempt_users = [ \"" + caller.login + "\" ]; };\n");
+    add_forward_service("okey-forward");
+    assert_int_equal(login_as(caller, "okey-forward", caller.login, Conversation{{password}}).code,
+                     PAM_SUCCESS);
+    assert_int_equal(
+        login_as(caller, "okey-forward", caller.login, Conversation{{password + "1"}}).code,
+        PAM_AUTH_ERR);
+}
+
 // ---- refusals ----
 
 void another_login_is_refused_unasked(void**) {
@@ -220,7 +271,34 @@ void installed_module_ignores_the_test_hook(void**) {
 
 }  // namespace
 
+// nss_wrapper's accounts: the system's nobody (read from /etc/passwd without
+// NSS), with a password hash in its entry.
+void nobody_has_a_password(const TempDir& dir) {
+    FILE* file = std::fopen("/etc/passwd", "r");
+    if (file == nullptr) die("cannot read /etc/passwd");
+    std::string entry;
+    while (const passwd* pw = fgetpwent(file)) {
+        if (std::string(pw->pw_name) != "nobody") continue;
+        char setting[CRYPT_GENSALT_OUTPUT_SIZE];
+        crypt_data data{};
+        if (crypt_gensalt_rn("$6$", 0, nullptr, 0, setting, sizeof setting) == nullptr) die("gensalt");
+        const char* hash = crypt_r(password.c_str(), setting, &data);
+        if (hash == nullptr || hash[0] == '*') die("crypt");
+        entry = std::string("nobody:") + hash + ":" + std::to_string(pw->pw_uid) + ":" +
+                std::to_string(pw->pw_gid) + "::/nonexistent:/usr/sbin/nologin\n";
+        write_file(dir / "group", "nogroup:x:" + std::to_string(pw->pw_gid) + ":\n", 0644);
+    }
+    std::fclose(file);
+    if (entry.empty()) die("no nobody in /etc/passwd");
+    write_file(dir / "passwd", entry, 0644);
+    chmod(dir.path().c_str(), 0755);
+    setenv("NSS_WRAPPER_PASSWD", (dir / "passwd").c_str(), 1);
+    setenv("NSS_WRAPPER_GROUP", (dir / "group").c_str(), 1);
+}
+
 int main() {
+    const TempDir accounts;
+    nobody_has_a_password(accounts);
     caller = nobody();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(normal_login, fresh_world, drop_world),
@@ -232,6 +310,8 @@ int main() {
         cmocka_unit_test_setup_teardown(use_first_pass_goes_to_the_helper, fresh_world, drop_world),
         cmocka_unit_test_setup_teardown(unknown_login_ignored_through_the_helper, fresh_world, drop_world),
         cmocka_unit_test_setup_teardown(exempt_caller_is_not_asked, fresh_world, drop_world),
+        cmocka_unit_test_setup_teardown(forward_pass_through_the_helper, fresh_world, drop_world),
+        cmocka_unit_test_setup_teardown(forward_pass_exempt_hands_on_the_whole_text, fresh_world, drop_world),
         cmocka_unit_test_setup_teardown(another_login_is_refused_unasked, fresh_world, drop_world),
         cmocka_unit_test_setup_teardown(helper_missing_is_unavailable, fresh_world, drop_world),
         cmocka_unit_test_setup_teardown(helper_without_setuid_is_a_service_error, fresh_world, drop_world),

@@ -106,7 +106,7 @@ void french_and_english_texts(void**) {
                               &t->new_pin_passcode, &t->next_code, &t->new_pin_intro,
                               &t->next_code_reason, &t->pin_mismatch, &t->pin_invalid,
                               &t->pin_trivial, &t->pin_saved, &t->key_expired, &t->login_locked,
-                              &t->acknowledge})
+                              &t->acknowledge, &t->password_passcode})
             assert_false(s->empty());
 }
 
@@ -397,7 +397,7 @@ void shipped_config_is_the_defaults(void**) {
         uncommented += line + "\n";
         start = end + 1;
     }
-    assert_int_equal(uncommented_prompts, 15);
+    assert_int_equal(uncommented_prompts, 16);
     auto prompts = okey::parse_config(uncommented, path);
     if (!prompts.ok()) {
         print_error("%s\n", prompts.error().message.c_str());
