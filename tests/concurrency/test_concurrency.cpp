@@ -32,11 +32,7 @@ namespace {
 constexpr int processes = 20;
 const std::string pin = "2580";
 
-struct World {
-    TempDir dir;
-    StoreFixture store{dir.path()};
-    Services services{dir / "services"};
-};
+using World = PamWorld;
 World* world = nullptr;
 
 // pam_wrapper 1.1.4 gives each process its own /tmp/pam.X folder, chosen with

@@ -26,11 +26,7 @@ namespace {
 
 const char* const pin = "2580";
 
-struct World {
-    TempDir dir;
-    StoreFixture store{dir.path()};
-    Services services{dir / "services"};
-};
+using World = PamWorld;
 World* world = nullptr;
 
 void set_clock(const char* offset) { setenv("FAKETIME", offset, 1); }

@@ -154,4 +154,12 @@ private:
     int serial_counter_ = 0;
 };
 
+// What most PAM-stack test programs set up once: a private folder, a store
+// in it, and pam_wrapper's service folder.
+struct PamWorld {
+    TempDir dir;
+    StoreFixture store{dir.path()};
+    Services services{dir / "services"};
+};
+
 }  // namespace okey::test

@@ -31,11 +31,7 @@ using namespace okey::test;
 
 namespace {
 
-struct World {
-    TempDir dir;
-    StoreFixture store{dir.path()};
-    Services services{dir / "services"};
-};
+using World = PamWorld;
 World* world = nullptr;
 
 const char* const pin = "2580";

@@ -41,11 +41,7 @@ const Texts french = default_texts(Language::fr, 4, 6);
 const std::string new_pin_first_prompt = french.new_pin_intro + " " + code_only_prompt;
 const std::string drifted_prompt = french.next_code_reason + " " + next_code_prompt;
 
-struct World {
-    TempDir dir;
-    StoreFixture store{dir.path()};
-    Services services{dir / "services"};
-};
+using World = PamWorld;
 World* world = nullptr;
 
 const std::string pin = "2580";

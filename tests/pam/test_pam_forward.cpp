@@ -33,11 +33,7 @@ using namespace okey::test;
 
 namespace {
 
-struct World {
-    TempDir dir;
-    StoreFixture store{dir.path()};
-    Services services{dir / "services"};
-};
+using World = PamWorld;
 World* world = nullptr;
 
 const std::string password = "Mot de passe 24";  // ends in digits, has spaces

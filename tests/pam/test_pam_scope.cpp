@@ -25,11 +25,7 @@ using namespace okey::test;
 
 namespace {
 
-struct World {
-    TempDir dir;
-    StoreFixture store{dir.path()};
-    Services services{dir / "services"};
-};
+using World = PamWorld;
 World* world = nullptr;
 
 // alice: primary group staff; carol: staff through a supplementary group;
