@@ -113,9 +113,9 @@ Result<void> Store::return_to_stock(std::string_view serial, const Act& act) {
         if (token->state != KeyState::assigned)
             return make_error(Errc::wrong_state,
                               refused_state(token.value(), "only an assigned key can be returned"));
+        // Its last accepted step and drift stay with the key (see assign_token).
         auto stmt = impl_->db->prepare(
-            "UPDATE tokens SET state = 'stock', owner = NULL, drift = 0, last_step = NULL, "
-            "updated = ?2 WHERE serial = ?1");
+            "UPDATE tokens SET state = 'stock', owner = NULL, updated = ?2 WHERE serial = ?1");
         if (!stmt) return stmt.error();
         stmt->bind_text(1, serial).bind_int(2, act.now);
         if (auto done = stmt->run(); !done) return done;

@@ -219,9 +219,10 @@ Result<void> Store::Impl::assign_token(const TokenRecord& token, std::string_vie
     if (current.value())
         return make_error(Errc::wrong_state, "login " + std::string(login) + ": already has key " +
                                                  *current.value() + " (use user renew)");
+    // The key keeps its last accepted step and drift (they are the key's, for
+    // its whole life): a code its previous owner used stays used.
     auto token_stmt = db->prepare(
-        "UPDATE tokens SET state = 'assigned', owner = ?2, last_step = NULL, drift = 0, "
-        "updated = ?3 WHERE serial = ?1");
+        "UPDATE tokens SET state = 'assigned', owner = ?2, updated = ?3 WHERE serial = ?1");
     if (!token_stmt) return token_stmt.error();
     token_stmt->bind_text(1, serial).bind_text(2, login).bind_int(3, now);
     if (auto done = token_stmt->run(); !done) return done;

@@ -216,7 +216,9 @@ public:
     Result<void> assign(std::string_view serial, std::string_view login, const Act& act);
     // assigned|stock → lost: unassigned, never valid again.
     Result<void> mark_lost(std::string_view serial, const Act& act);
-    // assigned → stock: owner, drift and last step cleared.
+    // assigned → stock: owner cleared. The key keeps its last accepted step
+    // and drift for its whole life (so does assign): a code used once, by
+    // whichever owner, is never accepted again.
     Result<void> return_to_stock(std::string_view serial, const Act& act);
     Result<void> set_expiry(std::string_view serial, std::string_view date, const Act& act);
     Result<void> record_resync(std::string_view serial, std::uint64_t step, std::int64_t drift,

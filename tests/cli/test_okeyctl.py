@@ -302,7 +302,7 @@ class Lifecycle(Store):
         self.ok("token", "lost", "K2", "--comment", "jamais arrivée")
         self.assertEqual(self.token("K2")["state"], "lost")
 
-    def test_return_clears_owner_drift_and_last_step(self):
+    def test_return_clears_owner_keeps_drift_and_last_step(self):
         secret = self.add_key("K1")
         self.ok("token", "assign", "K1", "jdupont")
         now = int(time.time())
@@ -315,9 +315,16 @@ class Lifecycle(Store):
         self.assertIn(t["drift"], (4, 5))
         self.refused("token", "return", "K1", code=2)
         self.ok("token", "return", "K1", "--comment", "départ à la retraite")
+        # The last accepted step and the drift are the key's for its whole life:
+        # the codes used by jdupont stay used for whoever holds the key next.
         t = self.token("K1")
-        self.assertEqual((t["state"], t["owner"], t["drift"], t["last_step"]), ("stock", None, 0, None))
+        self.assertEqual((t["state"], t["owner"], t["last_step"]), ("stock", None, step + 5))
+        self.assertIn(t["drift"], (4, 5))
         self.ok("token", "assign", "K1", "mmartin")  # back in stock: assignable again
+        t = self.token("K1")
+        self.assertEqual((t["owner"], t["last_step"]), ("mmartin", step + 5))
+        self.refused("token", "resync", "K1", oath_code(secret, (step + 4) * 30),
+                     oath_code(secret, (step + 5) * 30), reason="these codes were already used")
         self.refused("token", "return", "NOPE", "--comment", "x")
 
     def test_resync_refusals(self):

@@ -131,6 +131,33 @@ void returned_key(void** state) {
     expect_generic_screens(w);
 }
 
+// A key returned to stock and given again keeps its last accepted step: a
+// code its previous owner used (seen over a shoulder, left in a scroll-back)
+// opens neither the next owner's login nor the same login given the key back.
+void reassigned_key_keeps_its_used_codes(void** state) {
+    World& w = world(state);
+    const std::string used = passcode(w);
+    w.answer(used);
+    w.expect(w.login(), LoginOutcome::success, "passcode accepted");
+    const std::uint64_t used_step = w.step_now();
+    must(w.store->return_to_stock(the_serial, Act{t0 + 5, "left the school"}), "return_to_stock");
+    assert_int_equal(*w.token().last_step, used_step);
+    must(w.store->assign(the_serial, "cjoseph2", Act{t0 + 10, "arrived"}), "assign");
+    assert_int_equal(*w.token().last_step, used_step);
+    // cjoseph2 starts in new-PIN mode: the key's code alone, the one jdupont used.
+    w.answer(w.code());
+    w.expect(w.login(std::nullopt, "cjoseph2"), LoginOutcome::refused, "replayed code");
+    // Back to jdupont, whose PIN stayed: the passcode already used.
+    must(w.store->return_to_stock(the_serial, Act{t0 + 12, "wrong person"}), "return_to_stock");
+    must(w.store->assign(the_serial, the_login, Act{t0 + 14, "back"}), "assign");
+    w.answer(used);
+    w.expect(w.login(), LoginOutcome::refused, "replayed code");
+    // The key's next code opens it.
+    w.clock.time += 30;
+    w.answer(passcode(w));
+    w.expect(w.login(), LoginOutcome::success, "passcode accepted");
+}
+
 void unknown_login_denied(void** state) {
     World& w = world(state);
     w.answer(passcode(w));
@@ -217,6 +244,8 @@ int main() {
         cmocka_unit_test_setup_teardown(expired_key, setup_world_with_pin, teardown_world),
         cmocka_unit_test_setup_teardown(lost_key, setup_world_with_pin, teardown_world),
         cmocka_unit_test_setup_teardown(returned_key, setup_world_with_pin, teardown_world),
+        cmocka_unit_test_setup_teardown(reassigned_key_keeps_its_used_codes, setup_world_with_pin,
+                                        teardown_world),
         cmocka_unit_test_setup_teardown(unknown_login_denied, setup_world_with_pin,
                                         teardown_world),
         cmocka_unit_test_setup_teardown(unknown_login_ignored, setup_world_with_pin,

@@ -186,7 +186,7 @@ void lost_is_never_valid_again(void**) {
     assert_ok(store.assign("K2", "jdupont", act(t0)));
 }
 
-void return_to_stock_clears(void**) {
+void return_to_stock_keeps_the_steps(void**) {
     test::StoreDir d;
     auto store = d.make();
     assert_ok(store.add_token(spec("K1"), rfc_secret, act(t0)));
@@ -200,11 +200,21 @@ void return_to_stock_clears(void**) {
     auto t = store.get_token("K1");
     assert_true(t->state == KeyState::stock);
     assert_true(t->owner.empty());
-    assert_false(t->last_step.has_value());
-    assert_int_equal(t->drift, 0);
+    // The last accepted step and the drift are the key's, for its whole life.
+    assert_int_equal(*t->last_step, 56'666'666);
+    assert_int_equal(t->drift, 2);
     assert_false(view_of(store, "jdupont").token.has_value());
-    // Back in stock, it can go to someone else.
+    // Back in stock, it can go to someone else, who cannot use a code already used.
     assert_ok(store.assign("K1", "cjoseph2", act(t0)));
+    t = store.get_token("K1");
+    assert_int_equal(*t->last_step, 56'666'666);
+    assert_int_equal(t->drift, 2);
+    okey::StepAcceptance b{"cjoseph2", "K1", 56'666'666, 2, t0 + 10, false, std::nullopt};
+    assert_int_equal(static_cast<int>(store.accept_step(b).value()),
+                     static_cast<int>(StepVerdict::replayed));
+    b.step = 56'666'667;
+    assert_int_equal(static_cast<int>(store.accept_step(b).value()),
+                     static_cast<int>(StepVerdict::accepted));
 }
 
 void renew_keeps_the_pin(void**) {
@@ -217,6 +227,12 @@ void renew_keeps_the_pin(void**) {
     okey::StepAcceptance a{"jdupont", "OLD", 10, 0, t0, true, std::string("$argon2id$pin")};
     assert_int_equal(static_cast<int>(store.accept_step(a).value()),
                      static_cast<int>(StepVerdict::accepted));
+    // NEW was someone else's before, and came back to stock.
+    assert_ok(store.assign("NEW", "other", act(t0)));
+    okey::StepAcceptance b{"other", "NEW", 20, -1, t0, true, std::string("$argon2id$other")};
+    assert_int_equal(static_cast<int>(store.accept_step(b).value()),
+                     static_cast<int>(StepVerdict::accepted));
+    assert_ok(store.return_to_stock("NEW", act(t0)));
     assert_ok(store.mark_lost("SPARE", act(t0)));
     assert_refused(store.renew("jdupont", "SPARE", act(t0)), Errc::wrong_state, "SPARE: is lost");
     assert_ok(store.renew("jdupont", "NEW", act(t0 + 3, "clé expirée")));
@@ -226,6 +242,10 @@ void renew_keeps_the_pin(void**) {
     auto t = store.get_token("NEW");
     assert_true(t->state == KeyState::assigned);
     assert_string_equal(t->owner.c_str(), "jdupont");
+    // Both keys keep their last accepted steps and drifts.
+    assert_int_equal(*t->last_step, 20);
+    assert_int_equal(t->drift, -1);
+    assert_int_equal(*store.get_token("OLD")->last_step, 10);
     auto user = store.get_user("jdupont");
     assert_true(user->pin_state == PinState::set);
     assert_string_equal(user->pin_hash.c_str(), "$argon2id$pin");
@@ -529,7 +549,7 @@ int main() {
         cmocka_unit_test(import_is_all_or_nothing),
         cmocka_unit_test(assign_rules),
         cmocka_unit_test(lost_is_never_valid_again),
-        cmocka_unit_test(return_to_stock_clears),
+        cmocka_unit_test(return_to_stock_keeps_the_steps),
         cmocka_unit_test(renew_keeps_the_pin),
         cmocka_unit_test(reset_pin_and_unlock),
         cmocka_unit_test(expiry_and_resync),
