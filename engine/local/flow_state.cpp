@@ -126,11 +126,12 @@ bool fits_phase(const FlowState& s) {
     if (decoy && s.phase != FlowPhase::passcode) return false;
     const bool choosing = s.phase == FlowPhase::new_pin_choose || s.phase == FlowPhase::new_pin_confirm;
     const bool burnt = choosing || s.phase == FlowPhase::new_pin_final;
-    const bool hashed = s.phase == FlowPhase::new_pin_confirm || s.phase == FlowPhase::new_pin_final;
+    const bool hashed = s.phase == FlowPhase::new_pin_confirm ||
+                        s.phase == FlowPhase::new_pin_final || s.phase == FlowPhase::next_code;
     const bool stepped = burnt || s.phase == FlowPhase::next_code;
     if (stepped != (s.step != 0)) return false;
     if (choosing != (s.pin_tries != 0)) return false;
-    if (hashed != !s.new_pin_hash.empty()) return false;
+    if (hashed != !s.pin_hash.empty()) return false;
     return s.pin_tries <= max_pin_tries && s.started > 0;
 }
 
@@ -235,7 +236,7 @@ Result<FlowState> parse_body(std::string_view body) {
     if (!pin_hash) return pin_hash.error();
     if (!pin_hash->empty() && !plausible_pin_hash(pin_hash.value()))
         return make_error(Errc::corrupt, "flow state: pin_hash");
-    s.new_pin_hash = std::string(pin_hash.value());
+    s.pin_hash = std::string(pin_hash.value());
     if (!fits_phase(s)) return make_error(Errc::corrupt, "flow state: fields do not fit the phase");
     return s;
 }
@@ -253,7 +254,7 @@ std::string flow_state_body(const FlowState& s) {
            ";login=" + escape_login(s.login) + ";serial=" + s.serial +
            ";decoy=" + std::string(to_string(s.decoy)) + ";step=" + std::to_string(s.step) +
            ";tries=" + std::to_string(s.pin_tries) + ";started=" + std::to_string(s.started) +
-           ";pin_hash=" + s.new_pin_hash;
+           ";pin_hash=" + s.pin_hash;
 }
 
 std::string seal_flow_state(const FlowState& state, std::span<const std::uint8_t> key) {

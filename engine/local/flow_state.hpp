@@ -5,7 +5,8 @@
 // process can take the next answer.
 //
 // It holds no plaintext secret (no PIN, code or passcode): a new PIN chosen
-// but not yet stored is kept only as its Argon2id hash. Texts are not in it
+// but not yet stored is kept only as its Argon2id hash, and a PIN proven in
+// an earlier round is named by the login's hash it was verified against. Texts are not in it
 // either: each process renders them in the language of its request.
 //
 // It is not the authority on anything. Each answer reloads the login from the
@@ -30,7 +31,7 @@ enum class FlowPhase {
     next_code,        // the key drifted: the code of the step after `step`
     new_pin_code,     // new-PIN mode: the key's code alone
     new_pin_choose,   // the new PIN (the code's step is burnt)
-    new_pin_confirm,  // its confirmation, checked against new_pin_hash
+    new_pin_confirm,  // its confirmation, checked against pin_hash
     new_pin_final,    // PIN + a code at a step later than `step`
 };
 
@@ -48,7 +49,10 @@ struct FlowState {
                                // new_pin_choose and later: the step already burnt
     unsigned pin_tries = 0;    // new_pin_choose / new_pin_confirm: choices left (1..3)
     std::int64_t started = 0;  // Unix time the login began (its time limit runs from it)
-    std::string new_pin_hash;  // new_pin_confirm / new_pin_final: Argon2id PHC string
+    // Argon2id PHC string. new_pin_confirm / new_pin_final: the new PIN's;
+    // next_code: the login's PIN hash the first passcode's PIN was verified
+    // against (the login must still have it: a PIN reset meanwhile voids the proof).
+    std::string pin_hash;
 
     bool operator==(const FlowState&) const = default;
 };

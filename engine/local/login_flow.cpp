@@ -142,8 +142,9 @@ std::optional<LoginResult> LoginFlow::refresh(std::optional<std::string_view> se
 }
 
 // Load the login the state is about; the store must still agree with the
-// state: the same key assigned, the same PIN mode, and in new-PIN mode the
-// step the state burnt still the last one accepted. A refusal otherwise.
+// state: the same key assigned, the same PIN mode (in next-code mode the same
+// PIN hash the first passcode proved), and in new-PIN mode the step the state
+// burnt still the last one accepted. A refusal otherwise.
 std::optional<LoginResult> LoginFlow::reload(std::optional<std::string_view> sealed) {
     view_.reset();
     auto loaded = store_.load_login(state_.login);
@@ -163,7 +164,8 @@ std::optional<LoginResult> LoginFlow::reload(std::optional<std::string_view> sea
     // Only the store holds the key the seal is made with: the key's own secret.
     if (sealed && !flow_state_sealed_by(*sealed, view.secret))
         return login_result(LoginOutcome::refused, serial, "dialogue state altered");
-    if (in_new_pin_mode(view.user) != is_new_pin_phase(state_.phase))
+    if (in_new_pin_mode(view.user) != is_new_pin_phase(state_.phase) ||
+        (state_.phase == FlowPhase::next_code && view.user.pin_hash != state_.pin_hash))
         return login_result(LoginOutcome::refused, serial, "PIN changed during login");
     const bool burnt = is_new_pin_phase(state_.phase) && state_.phase != FlowPhase::new_pin_code;
     if (burnt && view.token->last_step != state_.step)
@@ -237,7 +239,7 @@ LoginFlow::Attempt LoginFlow::judge(bool was_locked, bool pin_ok, const otp::Mat
     if (verdict == OKEY_OTP_REPLAY) return {refuse("replayed code"), true};
     if (key_expired(token)) {
         if (verdict == OKEY_OTP_MATCH) {
-            if (auto refusal = accept(match.step, token.drift, false))
+            if (auto refusal = accept(match.step, token.drift, false, view_->user.pin_hash))
                 return {decide(std::move(*refusal))};
             return {told_refusal(LoginOutcome::refused, "key expired", texts_->key_expired)};
         }
@@ -251,11 +253,12 @@ LoginFlow::Attempt LoginFlow::judge(bool was_locked, bool pin_ok, const otp::Mat
         FlowState next = state_;
         next.phase = FlowPhase::next_code;
         next.step = match.step;
+        next.pin_hash = view_->user.pin_hash;  // the PIN proven: still the login's at the next round
         return {ask(std::move(next), with_reason(texts_->next_code_reason, texts_->next_code))};
     }
     // The recorded drift stays: one code typed at a step boundary says little
     // about the key's clock; next-code mode and okeyctl resync change it.
-    return {finish_success(match.step, token.drift, pin, "passcode accepted")};
+    return {finish_success(match.step, token.drift, pin, view_->user.pin_hash, "passcode accepted")};
 }
 
 // The PIN was proven with the first code; the state does not keep it, so a
@@ -276,12 +279,14 @@ FlowRound LoginFlow::answer_next_code(std::string_view code) {
     if (!step_now) return refuse("clock before the epoch");
     const std::int64_t drift =
         static_cast<std::int64_t>(next_step) - static_cast<std::int64_t>(step_now.value());
-    return finish_success(next_step, drift, {}, "next code accepted, drift recorded");
+    // reload() found the login's PIN hash still the one the first passcode proved.
+    return finish_success(next_step, drift, {}, state_.pin_hash,
+                          "next code accepted, drift recorded");
 }
 
 FlowRound LoginFlow::finish_success(std::uint64_t step, std::int64_t drift, std::string_view pin,
-                                    std::string_view reason) {
-    if (auto refusal = accept(step, drift, true)) return decide(std::move(*refusal));
+                                    const std::string& pin_judged, std::string_view reason) {
+    if (auto refusal = accept(step, drift, true, pin_judged)) return decide(std::move(*refusal));
     if (!pin.empty()) upgrade_pin_hash(pin);
     return decide(login_result(LoginOutcome::success, state_.serial, std::string(reason)));
 }
@@ -338,8 +343,11 @@ FlowRound LoginFlow::told_refusal(LoginOutcome outcome, std::string reason,
 }
 
 // Accept `step` in the store; a refusal result when the store said no.
+// `pin_judged`: the PIN hash the passcode was verified against ("" in new-PIN
+// mode), which must still be the login's (StepAcceptance::pin_judged).
 std::optional<LoginResult> LoginFlow::accept(std::uint64_t step, std::int64_t drift,
                                              bool login_succeeded,
+                                             std::optional<std::string> pin_judged,
                                              std::optional<std::string> new_pin_hash) {
     StepAcceptance acceptance;
     acceptance.login = state_.login;
@@ -349,6 +357,7 @@ std::optional<LoginResult> LoginFlow::accept(std::uint64_t step, std::int64_t dr
     acceptance.now = clock_.now();
     acceptance.login_succeeded = login_succeeded;
     acceptance.new_pin_hash = std::move(new_pin_hash);
+    acceptance.pin_judged = std::move(pin_judged);
     auto verdict = store_.accept_step(acceptance);
     if (!verdict) return store_failure(verdict.error());
     switch (verdict.value()) {
@@ -357,6 +366,8 @@ std::optional<LoginResult> LoginFlow::accept(std::uint64_t step, std::int64_t dr
         return login_result(LoginOutcome::refused, acceptance.serial, "replayed code");
     case StepVerdict::key_changed:
         return login_result(LoginOutcome::refused, acceptance.serial, "key changed during login");
+    case StepVerdict::pin_changed:
+        return login_result(LoginOutcome::refused, acceptance.serial, "PIN changed during login");
     }
     return login_result(LoginOutcome::refused, acceptance.serial, "unexpected store verdict");
 }

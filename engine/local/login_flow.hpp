@@ -11,6 +11,8 @@
 // text (okeyd keeps it in the database between two HTTP requests).
 //
 // Rules kept throughout: the failure counter is charged before the slow work;
+// a success needs the PIN it proved to be the login's still, in the
+// transaction that accepts the code (a PIN reset during a prompt ends it);
 // PIN and code are always both checked; an expired key is told only after a
 // correct passcode, a locked login only after the key's correct code (the PIN
 // is not judged during a lock, so the lock is no PIN oracle); the user never
@@ -115,7 +117,7 @@ private:
     FlowRound answer_final_passcode(std::string_view passcode);
     FlowRound pin_choice_failed(const std::string& message);
     FlowRound finish_success(std::uint64_t step, std::int64_t drift, std::string_view pin,
-                             std::string_view reason);
+                             const std::string& pin_judged, std::string_view reason);
     void upgrade_pin_hash(std::string_view pin);
 
     FlowRound ask(FlowState next, std::string prompt, std::vector<FlowMessage> messages = {});
@@ -123,6 +125,7 @@ private:
     FlowRound refuse(std::string reason);
     FlowRound told_refusal(LoginOutcome outcome, std::string reason, const std::string& message);
     std::optional<LoginResult> accept(std::uint64_t step, std::int64_t drift, bool login_succeeded,
+                                      std::optional<std::string> pin_judged = std::nullopt,
                                       std::optional<std::string> new_pin_hash = std::nullopt);
     Result<ChargeResult> charge_failure(std::int64_t now);
     static otp::TokenState token_state(const TokenRecord& token);

@@ -78,12 +78,12 @@ FlowRound LoginFlow::answer_new_pin(std::string_view pin) {
                                    "PIN hash failed: " + std::string(otp::error_text(hash.error()))));
     FlowState next = state_;
     next.phase = FlowPhase::new_pin_confirm;
-    next.new_pin_hash = std::move(hash.value());
+    next.pin_hash = std::move(hash.value());
     return ask(std::move(next), texts_->confirm_pin);
 }
 
 FlowRound LoginFlow::answer_confirmation(std::string_view confirmation) {
-    if (otp::verify_pin(state_.new_pin_hash, confirmation) != OKEY_OTP_OK)
+    if (otp::verify_pin(state_.pin_hash, confirmation) != OKEY_OTP_OK)
         return pin_choice_failed(texts_->pin_mismatch);
     FlowState next = state_;
     next.phase = FlowPhase::new_pin_final;
@@ -99,7 +99,7 @@ FlowRound LoginFlow::pin_choice_failed(const std::string& message) {
                       std::move(messages));
     FlowState next = state_;
     next.phase = FlowPhase::new_pin_choose;
-    next.new_pin_hash.clear();
+    next.pin_hash.clear();
     --next.pin_tries;
     return ask(std::move(next), texts_->new_pin, std::move(messages));
 }
@@ -111,14 +111,16 @@ FlowRound LoginFlow::answer_final_passcode(std::string_view passcode) {
     auto parts = otp::parse_passcode(passcode, passcode_rules(token.spec.digits));
     if (!parts) return refuse("malformed passcode");
     // Both checks, always, as in normal mode.
-    const bool pin_ok = otp::verify_pin(state_.new_pin_hash, parts->pin) == OKEY_OTP_OK;
+    const bool pin_ok = otp::verify_pin(state_.pin_hash, parts->pin) == OKEY_OTP_OK;
     const otp::TokenState after_first{1, state_.step, token.drift};
     auto second = key->verify(parts->code, clock_.now(), window(), after_first);
     if (!second) return refuse("code check failed: " + std::string(otp::error_text(second.error())));
     if (!pin_ok || (second->verdict != OKEY_OTP_MATCH && second->verdict != OKEY_OTP_REPLAY))
         return refuse("wrong passcode");
     if (second->verdict == OKEY_OTP_REPLAY) return refuse("replayed code");
-    if (auto refusal = accept(second->step, token.drift, true, state_.new_pin_hash))
+    // Still in new-PIN mode ("" judged): a PIN chosen meanwhile in another
+    // session is not overwritten.
+    if (auto refusal = accept(second->step, token.drift, true, std::string(), state_.pin_hash))
         return decide(std::move(*refusal));
     return decide(login_result(LoginOutcome::success, state_.serial, "new PIN set"),
                   {FlowMessage{FlowMessage::Kind::info, texts_->pin_saved}});

@@ -139,6 +139,12 @@ Result<StepVerdict> Store::accept_step(const StepAcceptance& a) {
             return StepVerdict::key_changed;
         if (!read->is_null(2) && a.step <= static_cast<std::uint64_t>(read->integer(2)))
             return StepVerdict::replayed;
+        if (a.pin_judged) {
+            auto pin = impl_->current_pin(a.login);
+            if (!pin) return pin.error();
+            // Stored values on both sides, neither a secret: a plain comparison.
+            if (pin.value() != *a.pin_judged) return StepVerdict::pin_changed;
+        }
 
         auto token = impl_->db->prepare(
             "UPDATE tokens SET last_step = ?2, drift = ?3, updated = ?4, "
@@ -166,6 +172,18 @@ Result<StepVerdict> Store::accept_step(const StepAcceptance& a) {
         }
         return StepVerdict::accepted;
     });
+}
+
+// The login's PIN as the flows see it: its hash, or "" in new-PIN mode
+// (engine/local: in_new_pin_mode) or when the login is not in the store.
+Result<std::string> Store::Impl::current_pin(std::string_view login) {
+    auto stmt = db->prepare("SELECT pin_state, pin_hash FROM users WHERE login = ?1");
+    if (!stmt) return stmt.error();
+    stmt->bind_text(1, login);
+    auto row = stmt->step();
+    if (!row) return row.error();
+    if (!row.value() || stmt->text(0) != "set") return std::string();
+    return stmt->text(1);
 }
 
 Result<void> Store::upgrade_pin_hash(std::string_view login, const std::string& pin_hash) {

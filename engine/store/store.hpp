@@ -108,12 +108,20 @@ struct StepAcceptance {
     std::int64_t now = 0;
     bool login_succeeded = false;             // clear failures and lock, set last login
     std::optional<std::string> new_pin_hash;  // store it and mark the PIN set
+    // The login's PIN as the flow judged it: the PIN hash the passcode's PIN
+    // was verified against, or "" when the login was in new-PIN mode. The
+    // login must still have that PIN in the accepting transaction, or the
+    // verdict is pin_changed (a reset, or a new PIN chosen in another session,
+    // while this login's prompt was open). nullopt: no PIN was judged (a
+    // locked login's proof of possession, new-PIN mode's first code).
+    std::optional<std::string> pin_judged = std::nullopt;
 };
 
 enum class StepVerdict {
     accepted,
     replayed,     // step <= last accepted step (another process won)
     key_changed,  // the key is no longer assigned to this login
+    pin_changed,  // the login's PIN is no longer the one judged (pin_judged)
 };
 
 struct TokenFilter {

@@ -49,6 +49,8 @@ struct Store::Impl {
     Result<void> assign_token(const TokenRecord& token, std::string_view login,
                               std::int64_t now);
     Result<std::optional<std::string>> assigned_serial(std::string_view login);
+    // The login's PIN hash, "" in new-PIN mode (StepAcceptance::pin_judged).
+    Result<std::string> current_pin(std::string_view login);
     // Open every sealed value in `db` (key secrets, refill tokens) under this
     // store's key file; how many opened.
     Result<std::int64_t> open_every_sealed_value(store::Connection& in);

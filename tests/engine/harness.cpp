@@ -17,6 +17,7 @@ Result<otp::SecretString> ScriptedPrompter::ask_hidden(std::string_view prompt) 
     Answer next = std::move(answers.front());
     answers.pop_front();
     clock_.time += next.wait;
+    if (next.meanwhile) next.meanwhile();
     return otp::SecretString(next.text);
 }
 
@@ -105,8 +106,8 @@ void World::set_pin(const std::string& pin, std::uint64_t step, const Argon2Sett
     secrets.push_back(pin);
 }
 
-void World::answer(const std::string& text, std::int64_t wait) {
-    prompter.answers.push_back(Answer{text, wait});
+void World::answer(const std::string& text, std::int64_t wait, std::function<void()> meanwhile) {
+    prompter.answers.push_back(Answer{text, wait, std::move(meanwhile)});
     if (text.size() >= 4) secrets.push_back(text);
 }
 

@@ -19,9 +19,11 @@
 #include <cstdint>
 #include <cstring>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 // cmocka needs these before its header.
@@ -43,14 +45,23 @@ inline constexpr const char* the_pin = "4826";
 
 class FakeClock final : public Clock {
 public:
-    std::int64_t now() const override { return time; }
+    std::int64_t now() const override {
+        if (on_next_read) std::exchange(on_next_read, nullptr)();
+        return time;
+    }
     std::int64_t time = t0;
+    // Run once, at the next reading of the clock: the flow reads it just
+    // after loading the login for an answer, so what this changes in the
+    // store lands between that read and the accepting transaction.
+    mutable std::function<void()> on_next_read;
 };
 
-// One scripted answer; `wait` seconds pass on the fake clock before it is given.
+// One scripted answer; `wait` seconds pass on the fake clock before it is
+// given, and `meanwhile` runs while the person is at the prompt.
 struct Answer {
     std::string text;
     std::int64_t wait = 0;
+    std::function<void()> meanwhile = {};
 };
 
 class ScriptedPrompter final : public Prompter {
@@ -95,7 +106,8 @@ public:
     void set_pin(const std::string& pin, std::uint64_t step,
                  const Argon2Settings& params = {64, 1, 1});
     // Queue answers, remembering them as secrets that must never be logged.
-    void answer(const std::string& text, std::int64_t wait = 0);
+    void answer(const std::string& text, std::int64_t wait = 0,
+                std::function<void()> meanwhile = {});
     // run_login for `login` (the world's login by default); clears the
     // prompter's records first.
     LoginResult login(std::optional<std::string> first_pass = std::nullopt,

@@ -131,6 +131,22 @@ void final_passcode_at_the_same_step_is_refused(void** state) {
     expect_pin_not_stored(w);
 }
 
+// Two new-PIN dialogues at once: the one whose PIN the store took first
+// wins; the other, checked meanwhile, does not overwrite it.
+void pin_chosen_elsewhere_while_the_final_passcode_is_checked(void** state) {
+    World& w = world(state);
+    const std::uint64_t s0 = w.step_now();
+    w.answer(w.code());
+    w.answer(the_pin);
+    w.answer(the_pin);
+    w.answer(the_pin + w.code_at_step(s0 + 2), 30, [&] {
+        w.clock.on_next_read = [&] { w.set_pin("9173", s0 + 1); };
+    });
+    w.expect(w.login(), LoginOutcome::refused, "PIN changed during login");
+    assert_int_equal(otp::verify_pin(w.user().pin_hash, "9173"), OKEY_OTP_OK);
+    assert_int_equal(*w.token().last_step, s0 + 1);
+}
+
 void final_passcode_with_wrong_pin_is_refused(void** state) {
     World& w = world(state);
     const std::uint64_t s0 = w.step_now();
@@ -256,6 +272,8 @@ int main() {
         cmocka_unit_test_setup_teardown(three_failures_refuse, setup_world, teardown_world),
         cmocka_unit_test_setup_teardown(final_passcode_at_the_same_step_is_refused, setup_world,
                                         teardown_world),
+        cmocka_unit_test_setup_teardown(pin_chosen_elsewhere_while_the_final_passcode_is_checked,
+                                        setup_world, teardown_world),
         cmocka_unit_test_setup_teardown(final_passcode_with_wrong_pin_is_refused, setup_world,
                                         teardown_world),
         cmocka_unit_test_setup_teardown(wrong_first_code_is_refused, setup_world, teardown_world),

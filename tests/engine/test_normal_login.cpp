@@ -158,6 +158,48 @@ void next_code_wrong_is_refused(void** state) {
     assert_int_equal(w.user().failures, 2);
 }
 
+// A PIN reset during an open prompt ends the login that proved the old PIN
+// (issue 15): here the PIN was proven at the first prompt, and while the next
+// code is asked the administrator resets it and a new one is chosen elsewhere.
+void pin_changed_during_the_next_code_prompt(void** state) {
+    World& w = world(state);
+    const std::uint64_t s0 = w.step_now();
+    w.answer(passcode(w, 2));
+    w.answer(w.code_at_step(s0 + 3), 30, [&] {
+        must(w.store->reset_pin(the_login, Act{w.clock.time, "PIN vu par un tiers"}), "reset_pin");
+        w.set_pin("9173", s0 - 10);  // new-PIN mode, in another session
+    });
+    w.expect(w.login(), LoginOutcome::refused, "PIN changed during login");
+    assert_int_equal(*w.token().last_step, s0 - 10);
+    assert_int_equal(w.token().drift, 0);
+    assert_int_equal(otp::verify_pin(w.user().pin_hash, "9173"), OKEY_OTP_OK);
+}
+
+// The same while the typed passcode is being checked: the login read the old
+// PIN hash for this answer, then the PIN changed before the step was
+// accepted. The accepting transaction sees it.
+void pin_changed_while_the_passcode_is_checked(void** state) {
+    World& w = world(state);
+    const std::uint64_t s0 = w.step_now();
+    auto reset_and_choose = [&] {
+        must(w.store->reset_pin(the_login, Act{w.clock.time, "PIN vu par un tiers"}), "reset_pin");
+        w.set_pin("9173", s0 - 10);
+    };
+    w.answer(passcode(w), 0, [&] { w.clock.on_next_read = reset_and_choose; });
+    w.expect(w.login(), LoginOutcome::refused, "PIN changed during login");
+    assert_int_equal(*w.token().last_step, s0 - 10);
+    assert_int_equal(otp::verify_pin(w.user().pin_hash, "9173"), OKEY_OTP_OK);
+    // A reset alone (the login back in new-PIN mode) stops it too.
+    w.answer("9173" + w.code(), 0, [&] {
+        w.clock.on_next_read = [&] {
+            must(w.store->reset_pin(the_login, Act{w.clock.time, "again"}), "reset_pin");
+        };
+    });
+    w.expect(w.login(), LoginOutcome::refused, "PIN changed during login");
+    assert_true(w.user().pin_state == PinState::new_pin_required);
+    assert_int_equal(*w.token().last_step, s0 - 10);
+}
+
 void wrong_pin_with_drifted_code_gets_no_second_prompt(void** state) {
     World& w = world(state);
     w.answer(std::string("1397") + w.code(2));
@@ -270,6 +312,10 @@ int main() {
                                         teardown_world),
         cmocka_unit_test_setup_teardown(next_code_wrong_is_refused, setup_world_with_pin,
                                         teardown_world),
+        cmocka_unit_test_setup_teardown(pin_changed_during_the_next_code_prompt,
+                                        setup_world_with_pin, teardown_world),
+        cmocka_unit_test_setup_teardown(pin_changed_while_the_passcode_is_checked,
+                                        setup_world_with_pin, teardown_world),
         cmocka_unit_test_setup_teardown(wrong_pin_with_drifted_code_gets_no_second_prompt,
                                         setup_world_with_pin, teardown_world),
         cmocka_unit_test_setup_teardown(rehash_when_parameters_change, setup_world_with_pin,

@@ -58,8 +58,8 @@ void expect_no_secret(const std::string& saved, const std::vector<std::string>& 
             fail_msg("secret \"%s\" in a saved state: %s", secret.c_str(), saved.c_str());
     for (unsigned char c : saved)
         if (c <= ' ' || c >= 0x7f) fail_msg("a saved state holds text: %s", saved.c_str());
-    if (!state.new_pin_hash.empty())
-        assert_int_equal(otp::verify_pin(state.new_pin_hash, pin), OKEY_OTP_OK);
+    if (!state.pin_hash.empty())
+        assert_int_equal(otp::verify_pin(state.pin_hash, pin), OKEY_OTP_OK);
 }
 
 void new_pin_mode_resumed_at_every_round(void**) {
@@ -104,10 +104,34 @@ void next_code_mode_resumed(void** state) {
     const FlowState next = must(parse_flow_state(r.states[1]), "parse_flow_state");
     assert_true(next.phase == FlowPhase::next_code);
     assert_int_equal(next.step, s0 + 2);
-    expect_no_secret(r.states[1], {the_pin, once.code(2), script[0].text});
+    expect_no_secret(r.states[1], {the_pin, once.code(2), script[0].text}, the_pin);
+    // The PIN proven at the first round is named by the login's hash.
+    assert_string_equal(next.pin_hash.c_str(), resumed.user().pin_hash.c_str());
     // The resumed next code, given again to the same state: the store says no.
     expect_result(resume_once(resumed, r.states[1], script[1].text).result, LoginOutcome::refused,
                   "replayed code");
+}
+
+// An okeyd dialogue in next-code mode, the PIN reset and chosen anew (on
+// another node) before the next code arrives: the old PIN's proof is void.
+void pin_changed_between_two_rounds(void**) {
+    World w;
+    w.set_pin(the_pin, w.step_now() - 20);
+    const std::uint64_t s0 = w.step_now();
+    std::string saved;
+    {
+        Store store = w.open_store();
+        LoginFlow flow(w.config, store, w.clock, w.logger);
+        FlowRound first = flow.start(context_for(the_login), the_pin + w.code(2), w.config.texts);
+        assert_false(first.finished());
+        saved = flow.saved();
+    }
+    must(w.store->reset_pin(the_login, Act{w.clock.time, "PIN vu par un tiers"}), "reset_pin");
+    w.set_pin("9173", s0 - 10);
+    w.clock.time += 30;
+    expect_result(resume_once(w, saved, w.code_at_step(s0 + 3)).result, LoginOutcome::refused,
+                  "PIN changed during login");
+    assert_int_equal(*w.token().last_step, s0 - 10);
 }
 
 void failures_resumed_like_uninterrupted(void**) {
@@ -205,6 +229,7 @@ int main() {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(new_pin_mode_resumed_at_every_round),
         cmocka_unit_test(next_code_mode_resumed),
+        cmocka_unit_test(pin_changed_between_two_rounds),
         cmocka_unit_test(failures_resumed_like_uninterrupted),
         cmocka_unit_test(first_answer_with_the_start),
         cmocka_unit_test(texts_rendered_per_round),

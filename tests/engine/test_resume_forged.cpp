@@ -134,7 +134,7 @@ FlowState forged(FlowPhase phase, std::uint64_t step, const std::string& pin_has
     state.step = step;
     state.pin_tries = tries;
     state.started = t0;
-    state.new_pin_hash = pin_hash;
+    state.pin_hash = pin_hash;
     return state;
 }
 
@@ -185,7 +185,7 @@ void forged_state_cannot_skip_the_code_proof(void**) {
     v.set_pin(the_pin, v.step_now() - 20);
     const std::vector<std::uint8_t> other_key(20, 0x42);
     const std::string next_code =
-        seal_flow_state(forged(FlowPhase::next_code, v.step_now(), ""), other_key);
+        seal_flow_state(forged(FlowPhase::next_code, v.step_now(), v.user().pin_hash), other_key);
     expect_result(resume_once(v, next_code, v.code(1)).result, LoginOutcome::refused,
                   "dialogue state altered");
     assert_int_equal(*v.token().last_step, v.step_now() - 20);

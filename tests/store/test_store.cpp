@@ -464,6 +464,51 @@ void accept_step_rules(void**) {
     assert_refused(store.upgrade_pin_hash("nobody", "$x"), Errc::not_found, "nobody");
 }
 
+// The accepting transaction re-checks the PIN the flow judged: a reset, or a
+// PIN set in another session, since the flow read it voids the passcode.
+void accept_step_rechecks_the_pin(void**) {
+    test::StoreDir d;
+    auto store = d.make();
+    assert_ok(store.add_token(spec("K1"), rfc_secret, act(t0)));
+    assert_ok(store.assign("K1", "jdupont", act(t0)));
+    auto verdict = [&](okey::StepAcceptance a) { return static_cast<int>(store.accept_step(a).value()); };
+    const int accepted = static_cast<int>(StepVerdict::accepted);
+    const int pin_changed = static_cast<int>(StepVerdict::pin_changed);
+    // New-PIN mode: "" judged; a PIN stored meanwhile is not overwritten.
+    okey::StepAcceptance first{"jdupont", "K1", 100, 0, t0, true, std::string("$argon2id$v=19$one"),
+                               std::string()};
+    okey::StepAcceptance second = first;
+    second.step = 101;
+    second.new_pin_hash = "$argon2id$v=19$two";
+    assert_int_equal(verdict(first), accepted);
+    assert_int_equal(verdict(second), pin_changed);
+    assert_string_equal(store.get_user("jdupont")->pin_hash.c_str(), "$argon2id$v=19$one");
+    assert_int_equal(*store.get_token("K1")->last_step, 100);
+    // Normal mode: the hash judged must be the login's.
+    okey::StepAcceptance login{"jdupont", "K1", 102, 0, t0, true, std::nullopt,
+                               std::string("$argon2id$v=19$one")};
+    okey::StepAcceptance stale = login;
+    stale.pin_judged = "$argon2id$v=19$old";
+    assert_int_equal(verdict(stale), pin_changed);
+    assert_int_equal(verdict(login), accepted);
+    // After a reset the login is in new-PIN mode: the old hash is stale …
+    assert_ok(store.reset_pin("jdupont", act(t0, "PIN vu par un tiers")));
+    login.step = 103;
+    assert_int_equal(verdict(login), pin_changed);
+    // … and so it stays once a new PIN is chosen (the same text cannot come back:
+    // every hash has a fresh salt).
+    okey::StepAcceptance chosen{"jdupont", "K1", 104, 0, t0, true, std::string("$argon2id$v=19$new"),
+                                std::string()};
+    assert_int_equal(verdict(chosen), accepted);
+    login.step = 105;
+    assert_int_equal(verdict(login), pin_changed);
+    assert_int_equal(*store.get_token("K1")->last_step, 104);
+    assert_int_equal(store.get_user("jdupont")->failures, 0);
+    // No PIN judged (a locked login's proof of possession): not checked.
+    okey::StepAcceptance proof{"jdupont", "K1", 106, 0, t0, false, std::nullopt, std::nullopt};
+    assert_int_equal(verdict(proof), accepted);
+}
+
 void tampered_secrets_refused(void**) {
     test::StoreDir d;
     {
@@ -559,6 +604,7 @@ int main() {
         cmocka_unit_test(login_path_lookup),
         cmocka_unit_test(failure_counter_and_lock),
         cmocka_unit_test(accept_step_rules),
+        cmocka_unit_test(accept_step_rechecks_the_pin),
         cmocka_unit_test(tampered_secrets_refused),
         cmocka_unit_test(wrong_key_file_refused),
         cmocka_unit_test(offline_values),
