@@ -11,6 +11,9 @@
 
 #include <libconfig.h++>
 
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
 #include <cstddef>
 #include <initializer_list>
 #include <map>
@@ -76,6 +79,12 @@ private:
         if (v.empty() || v[0] != '/') fail(s, "must be an absolute path");
         return v;
     }
+    // "" (none) or an absolute path.
+    std::string optional_absolute_path(const libconfig::Setting& s) {
+        std::string v = string(s);
+        if (!v.empty() && v[0] != '/') fail(s, "must be an absolute path (or \"\" for none)");
+        return v;
+    }
     // A SQLite file, or a PostgreSQL URI without a password (DESIGN.md §9).
     std::string store_location(const libconfig::Setting& s) {
         std::string v = string(s);
@@ -134,6 +143,8 @@ private:
             prompts(s);
         else if (name == "scope")
             scope(s);
+        else if (name == "server")
+            server(s);
         else
             unknown(s);
     }
@@ -283,6 +294,50 @@ private:
         }
     }
 
+    void server(const libconfig::Setting& g) {
+        group(g);
+        auto& v = config_.server;
+        for (int i = 0; i < g.getLength(); ++i) {
+            const auto& s = g[i];
+            std::string name = s.getName();
+            if (name == "listen")
+                listen(s);
+            else if (name == "tls_certificate")
+                v.tls_certificate = absolute_path(s);
+            else if (name == "tls_key")
+                v.tls_key = absolute_path(s);
+            else if (name == "client_ca_file")
+                v.client_ca_file = optional_absolute_path(s);
+            else if (name == "threads")
+                v.threads = static_cast<unsigned>(integer(s, 0, 256));
+            else if (name == "max_connections")
+                v.max_connections = static_cast<unsigned>(integer(s, 1, 65536));
+            else if (name == "max_body_bytes")
+                v.max_body_bytes = static_cast<unsigned>(integer(s, 1024, 1048576));
+            else if (name == "client_timeout_seconds")
+                v.client_timeout_seconds = static_cast<unsigned>(integer(s, 1, 300));
+            else
+                unknown(s);
+        }
+    }
+
+    // "ADDRESS:PORT" with a dotted IPv4 address or a bracketed IPv6 one
+    // (server/okeyd resolves nothing: a name could change under it).
+    void listen(const libconfig::Setting& s) {
+        seen(s);
+        if (!s.isArray() && !s.isList()) fail(s, "must be a list of strings [ \"0.0.0.0:8443\" ]");
+        if (s.getLength() == 0) fail(s, "must name at least one ADDRESS:PORT");
+        config_.server.listen.clear();
+        for (int i = 0; i < s.getLength(); ++i) {
+            const auto& entry = s[i];
+            if (entry.getType() != libconfig::Setting::TypeString) fail(s, "must be a list of strings");
+            std::string text = static_cast<const char*>(entry);
+            if (!parse_listen_address(text))
+                fail(s, "\"" + text + "\": must be ADDRESS:PORT (IPv4, or [IPv6]:PORT; port 0-65535)");
+            config_.server.listen.push_back(text);
+        }
+    }
+
     // A list of login or group names, as NSS would spell them.
     std::vector<std::string> names(const libconfig::Setting& s) {
         seen(s);
@@ -372,6 +427,32 @@ Result<void> refuse_includes(std::string_view text, const std::string& name) {
 }
 
 }  // namespace
+
+std::optional<ListenAddress> parse_listen_address(std::string_view text) {
+    auto colon = text.rfind(':');
+    if (colon == std::string_view::npos || colon + 1 >= text.size()) return std::nullopt;
+    std::string_view host = text.substr(0, colon), port = text.substr(colon + 1);
+    if (port.size() > 5) return std::nullopt;
+    unsigned number = 0;
+    for (char c : port) {
+        if (c < '0' || c > '9') return std::nullopt;
+        number = number * 10 + static_cast<unsigned>(c - '0');
+    }
+    if (number > 65535) return std::nullopt;
+    ListenAddress address;
+    address.port = static_cast<std::uint16_t>(number);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+        address.ipv6 = true;
+        host = host.substr(1, host.size() - 2);
+    } else if (host.find(':') != std::string_view::npos) {
+        return std::nullopt;  // IPv6 needs brackets: [::1]:8443
+    }
+    address.host = std::string(host);
+    unsigned char bytes[16];
+    if (::inet_pton(address.ipv6 ? AF_INET6 : AF_INET, address.host.c_str(), bytes) != 1)
+        return std::nullopt;
+    return address;
+}
 
 Result<Config> parse_config(std::string_view text, const std::string& name) {
     if (text.find('\0') != std::string_view::npos)

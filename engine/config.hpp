@@ -8,6 +8,7 @@
 #include "engine/result.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -98,6 +99,20 @@ struct ScopeSettings {
     std::vector<std::string> exempt_users;   // these logins are never asked
 };
 
+// okeyd, the validation service (DESIGN.md §9): where it listens, its TLS
+// identity, which clients it answers, and a limit on every client (each a
+// named setting with a safe default, as PgBouncer has).
+struct ServerSettings {
+    std::vector<std::string> listen = {"0.0.0.0:8443"};  // "ADDRESS:PORT", "[IPv6]:PORT"
+    std::string tls_certificate = "/etc/okey/okeyd.crt";
+    std::string tls_key = "/etc/okey/okeyd.key";
+    std::string client_ca_file;      // set: only clients holding a certificate of this CA
+    unsigned threads = 0;            // 0: one per core
+    unsigned max_connections = 256;  // served at once; more wait in the listen queue
+    unsigned max_body_bytes = 8192;  // a larger request body: 413
+    unsigned client_timeout_seconds = 10;  // to send a whole request, or to stay idle
+};
+
 struct Config {
     std::string source = default_config_path;  // the file it came from ("" = defaults)
     BackendKind backend = BackendKind::local;
@@ -111,6 +126,7 @@ struct Config {
     RemoteSettings remote;
     OfflineSettings offline;
     ScopeSettings scope;
+    ServerSettings server;
     Texts texts = default_texts(Language::fr, 4, 6);
     // The `prompts:` keys the file set (name, text): kept so that a later
     // `lang=` module argument changes only the texts the file did not set.
@@ -132,6 +148,14 @@ Result<Config> load_config(const std::string& path, unsigned trusted_owner);
 
 // Parse the same syntax from memory (tests, fuzzing). `name` appears in errors.
 Result<Config> parse_config(std::string_view text, const std::string& name);
+
+// One entry of server.listen, checked: a numeric address (never a name).
+struct ListenAddress {
+    std::string host;  // without brackets
+    bool ipv6 = false;
+    std::uint16_t port = 0;
+};
+std::optional<ListenAddress> parse_listen_address(std::string_view text);
 
 // Apply one PAM module argument ("debug", "use_first_pass", "try_first_pass", "forward_pass",
 // "unknown_user=deny|ignore", "lang=fr|en"); "config=" is handled by the caller.

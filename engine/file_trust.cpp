@@ -37,6 +37,13 @@ const char* kind_of(mode_t mode) {
     return "is not a regular file";
 }
 
+// A secret owned by root may be read by the group of an unprivileged service
+// that runs with it as its own group (okeyd: root:okeyd 0440), and by no
+// other: never the root group, never a group a root process merely belongs to.
+bool readable_by_own_group(const struct stat& st, unsigned owner) {
+    return owner == 0 && ::geteuid() != 0 && st.st_gid != 0 && st.st_gid == ::getegid();
+}
+
 // The rules, applied to what lstat() or fstat() saw.
 Result<void> check_stat(const std::string& path, const struct stat& st, FileRole role,
                         unsigned owner) {
@@ -55,7 +62,8 @@ Result<void> check_stat(const std::string& path, const struct stat& st, FileRole
     if (st.st_mode & S_IWGRP) return refused(path, "writable by group");
     if (role == FileRole::secret) {
         if (st.st_mode & S_IROTH) return refused(path, "readable by others");
-        if (st.st_mode & S_IRGRP) return refused(path, "readable by group");
+        if ((st.st_mode & S_IRGRP) && !readable_by_own_group(st, owner))
+            return refused(path, "readable by group");
     }
     return {};
 }

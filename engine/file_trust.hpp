@@ -3,7 +3,9 @@
 // pass (DESIGN.md §3): not a symlink, one hard link, a regular file (or a
 // directory where one is expected), owned by the trusted owner (root, or the
 // invoking user for a test store), not writable by group or others, and for
-// secrets (key file, store) not readable by them either. Refusals name the
+// secrets (key file, store) not readable by them either — except a root-owned
+// secret readable by the group an unprivileged service runs as (okeyd's key
+// file root:okeyd 0440, docs/SECURITY.md). Refusals name the
 // file and the reason, e.g. "/etc/okey/seed.key: refused: readable by others".
 #pragma once
 
@@ -15,7 +17,7 @@ namespace okey {
 
 enum class FileRole {
     config,     // may be world-readable; never group/world-writable
-    secret,     // key file, store database: no access at all for group/others
+    secret,     // key file, store database: no access for group/others (but see above)
     directory,  // the folder holding a secret: no write for group/others
 };
 

@@ -75,7 +75,8 @@ void log_outcome(Logger& logger, const LoginContext& context, const LoginResult&
                    " service=" + log_field(context.service) +
                    " rhost=" + log_field(context.remote_host) +
                    " outcome=" + std::string(to_string(result.outcome)) +
-                   " reason=" + log_text(result.reason));
+                   " reason=" + log_text(result.reason) +
+                   (context.client.empty() ? std::string() : " client=" + log_field(context.client)));
 }
 
 AuditEntry audit_entry(const LoginContext& context, const LoginResult& result,
@@ -85,7 +86,8 @@ AuditEntry audit_entry(const LoginContext& context, const LoginResult& result,
     entry.login = context.login;
     entry.serial = result.serial;
     entry.service = context.service;
-    entry.remote_host = context.remote_host;
+    // Who asked: okeyd's client, else the PAM remote host.
+    entry.remote_host = context.client.empty() ? context.remote_host : context.client;
     entry.event = "login";
     entry.outcome = std::string(to_string(result.outcome));
     entry.reason = result.reason;
@@ -171,15 +173,24 @@ LoginResult run_login_unguarded(const Config& config, const LoginContext& contex
     }
     LoginResult result =
         decide_locally(config, context, prompter, clock, logger, store.value(), forwarded);
-    log_outcome(logger, context, result);
     // A store that failed under this login (corrupt, undecryptable, busy, I/O)
-    // is not written to again: the log line above stands for the audit row.
-    if (result.outcome != LoginOutcome::service_error && result.outcome != LoginOutcome::unavailable)
-        write_audit(store.value(), audit_entry(context, result, clock), logger);
+    // is not written to again: the log line stands for the audit row.
+    record_login(store.value(), context, result, clock, logger);
     return result;
 }
 
 }  // namespace
+
+void record_login(Store& store, const LoginContext& context, const LoginResult& result,
+                  const Clock& clock, Logger& logger) {
+    log_outcome(logger, context, result);
+    if (result.outcome != LoginOutcome::service_error && result.outcome != LoginOutcome::unavailable)
+        write_audit(store, audit_entry(context, result, clock), logger);
+}
+
+void log_login(const LoginContext& context, const LoginResult& result, Logger& logger) {
+    log_outcome(logger, context, result);
+}
 
 LoginResult run_local_login(const Config& config, const LoginContext& context, Prompter& prompter,
                             const Clock& clock, Logger& logger, unsigned trusted_owner) {

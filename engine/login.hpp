@@ -23,6 +23,9 @@ struct LoginContext {
     std::string login;
     std::string service;      // PAM service ("sshd") or "okeyctl"
     std::string remote_host;  // PAM_RHOST, "" when local
+    // okeyd: the server that asked (its certificate's subject, else its
+    // address): logged as client=… and named by the audit row.
+    std::string client;
     // A passcode given by an earlier module (use_first_pass / try_first_pass).
     std::optional<otp::SecretString> first_pass;
 };
@@ -53,6 +56,17 @@ struct LoginResult {
 // the module, the invoking user for a test store (okeyctl --store).
 LoginResult run_login(const Config& config, const LoginContext& context, Prompter& prompter,
                       const Clock& clock, Logger& logger, unsigned trusted_owner = 0);
+
+class Store;
+
+// Record one decision as run_login does: the log line `login=… serial=…
+// service=… rhost=… outcome=… reason=…` (plus ` client=…` when the context
+// names one) and, unless the store failed under it, the audit row. okeyd
+// records so the end of each dialogue.
+void record_login(Store& store, const LoginContext& context, const LoginResult& result,
+                  const Clock& clock, Logger& logger);
+// The log line alone (no store could be opened).
+void log_login(const LoginContext& context, const LoginResult& result, Logger& logger);
 
 // forward_pass (DESIGN.md §10), for clients with one field (screen lockers,
 // OpenVPN): `typed` is the password followed by the passcode (PIN + the key's

@@ -33,6 +33,7 @@ constexpr Table tables[] = {
     {"audit", "time, login, serial, service, remote_host, event, outcome, reason", 8, "id"},
     {"offline_batches", "login, serial, refill_token, received", 4, "login"},
     {"offline_values", "login, counter, hash", 3, "login, counter"},
+    {"dialogues", "transaction_key, login, state, expires", 4, "transaction_key"},
 };
 
 std::string select_sql(const Table& t) {

@@ -151,6 +151,16 @@ struct OfflineBatch {
     std::int64_t received = 0;  // Unix time of the online success that sent them
 };
 
+// One open dialogue of okeyd (DESIGN.md §9) between two requests: the
+// sealed flow state (engine/local/flow_state.hpp: no plaintext secret) of a
+// login, under a key derived from its transaction_id, until it expires.
+struct Dialogue {
+    std::string key;      // what the store finds it by (server/okeyd/dialogues.cpp)
+    std::string login;
+    std::string state;
+    std::int64_t expires = 0;  // Unix time after which it is ignored and swept
+};
+
 struct StoreOptions {
     // A SQLite file, or a PostgreSQL URI "postgresql://…" (the password in a
     // passfile, never in the URI: engine/store/location.hpp).
@@ -264,6 +274,18 @@ public:
     // consumed it first.
     Result<bool> consume_offline(std::string_view login, std::uint64_t counter);
     Result<void> drop_offline(std::string_view login);
+
+    // ---- okeyd's dialogues (DESIGN.md §9; engine/store/dialogues.cpp) ----
+    Result<void> save_dialogue(const Dialogue& dialogue);
+    // Remove the dialogue of `key` and return its state when it belongs to
+    // `login` and has not expired at `now`; nullopt otherwise. One take
+    // wins: an answer is taken once, whichever node gets it.
+    Result<std::optional<std::string>> take_dialogue(std::string_view key, std::string_view login,
+                                                     std::int64_t now);
+    // Delete every dialogue expired at `now`; how many.
+    Result<std::int64_t> sweep_dialogues(std::int64_t now);
+    // A round trip to the database (okeyd's GET /healthz).
+    Result<void> ping();
 
 private:
     struct Impl;

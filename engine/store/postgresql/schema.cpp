@@ -92,8 +92,19 @@ CREATE TABLE offline_values (
 );
 )sql";
 
+// Version 2: okeyd's open dialogues (engine/store/dialogues.cpp).
+constexpr const char* schema_v2 = R"sql(
+CREATE TABLE dialogues (
+  transaction_key TEXT COLLATE "C" PRIMARY KEY,  -- digest of the transaction_id
+  login           TEXT COLLATE "C" NOT NULL,
+  state           TEXT NOT NULL,                 -- sealed flow state: no PIN, code or passcode
+  expires         BIGINT NOT NULL
+);
+CREATE INDEX dialogues_expires ON dialogues (expires);
+)sql";
+
 // steps[i] takes the schema from version i to i + 1.
-constexpr const char* steps[] = {schema_v1};
+constexpr const char* steps[] = {schema_v1, schema_v2};
 static_assert(std::size(steps) == schema_version,
               "each schema version needs its PostgreSQL migration here");
 
@@ -111,6 +122,7 @@ constexpr TableRights service_rights[] = {
     {"audit", "SELECT, INSERT"},
     {"offline_batches", "SELECT, INSERT, UPDATE, DELETE"},
     {"offline_values", "SELECT, INSERT, UPDATE, DELETE"},
+    {"dialogues", "SELECT, INSERT, DELETE"},
 };
 
 }  // namespace

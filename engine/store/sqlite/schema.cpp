@@ -76,8 +76,19 @@ CREATE TABLE offline_values (
 ) STRICT, WITHOUT ROWID;
 )sql";
 
+// Version 2: okeyd's open dialogues (engine/store/dialogues.cpp).
+constexpr const char* schema_v2 = R"sql(
+CREATE TABLE dialogues (
+  transaction_key TEXT PRIMARY KEY NOT NULL,  -- digest of the transaction_id
+  login           TEXT NOT NULL,
+  state           TEXT NOT NULL,              -- sealed flow state: no PIN, code or passcode
+  expires         INTEGER NOT NULL
+) STRICT;
+CREATE INDEX dialogues_expires ON dialogues (expires);
+)sql";
+
 // migrations[i] takes the schema from version i to i + 1.
-constexpr const char* steps[] = {schema_v1};
+constexpr const char* steps[] = {schema_v1, schema_v2};
 static_assert(std::size(steps) == schema_version,
               "each schema version needs its SQLite migration here");
 
