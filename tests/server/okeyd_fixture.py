@@ -184,6 +184,17 @@ class Node:
             raise AssertionError("okeyd %s did not start: %s" % (name, "\n".join(self.lines)))
         self.url = "https://127.0.0.1:%d" % self.port
 
+    def logged(self, *words, timeout=10):
+        """Whether a log line holding every word appears within `timeout` s
+        (okeyd writes it before it answers; our reader may lag)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if any(all(w in line for w in words) for line in list(self.lines)):
+                return True
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+
     def context(self, client=None):
         context = ssl.create_default_context(cafile=self.site.ca[1])
         if client:

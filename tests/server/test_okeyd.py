@@ -120,10 +120,8 @@ class Api(unittest.TestCase):
         self.assertEqual(reply["detail"]["message"], "wrong otp pin or otp value")
         self.assertNotIn("serial", reply["detail"])
         # One line per decision, naming the client; the audit names it too.
-        self.assertTrue(any("login=jdupont" in line and "outcome=success" in line and
-                            "client=127.0.0.1" in line for line in self.one.lines))
-        self.assertTrue(any("login=jdupont" in line and "outcome=refused" in line and
-                            "client=127.0.0.1" in line for line in self.two.lines))
+        self.assertTrue(self.one.logged("login=jdupont", "outcome=success", "client=127.0.0.1"))
+        self.assertTrue(self.two.logged("login=jdupont", "outcome=refused", "client=127.0.0.1"))
         audit = self.site.okeyctl("--json", "audit", "--login", login).stdout
         self.assertIn('"service": "okeyd"', audit.replace('":"', '": "'))
         self.assertIn("127.0.0.1", audit)
@@ -314,7 +312,7 @@ class Hostile(unittest.TestCase):
                     break
         self.assertTrue(closed, "a client sending one byte a second was never cut off")
         self.assertLess(time.monotonic() - started, 10)  # client_timeout_seconds = 3
-        self.assertTrue(any("connection cut" in line for line in self.node.lines))
+        self.assertTrue(self.node.logged("connection cut", "client=127.0.0.1"))
 
     def test_client_certificate_required(self):
         form = {"user": "hostile", "pass": "0000000000"}
@@ -328,8 +326,8 @@ class Hostile(unittest.TestCase):
             pass
         status, reply = self.strict.post(form, client=self.site.client)
         self.assertEqual((status, verdict(reply)), (200, "REJECT"))
-        self.assertTrue(any("login=hostile" in line and "client=CN\\x3dserver-a" in line
-                            for line in self.strict.lines), self.strict.lines[-5:])
+        self.assertTrue(self.strict.logged("login=hostile", "client=CN\\x3dserver-a"),
+                        self.strict.lines[-5:])
         self.assertEqual(self.strict.health(), 200)
 
     def test_tls_1_1_refused(self):
@@ -452,7 +450,7 @@ class Startup(unittest.TestCase):
         node.signal(signal.SIGTERM)
         self.assertEqual(node.process.wait(15), 0)
         node.reader.join(5)
-        self.assertTrue(any("stopped" in line for line in node.lines))
+        self.assertTrue(node.logged("stopped"))
 
 
 class Restart(unittest.TestCase):
