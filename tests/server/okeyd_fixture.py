@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 """tests/server/okeyd_fixture.py — what the okeyd tests (and bench/server)
-share: a PostgreSQL database in a throwaway cluster (tests/support/pg-cluster)
+share: a PostgreSQL database in the run's throwaway cluster (tests/support/okey_pg.py)
 made into an okey store by the real okeyctl (service role okey_service),
 certificates made with the openssl CLI, okeyd nodes started on 127.0.0.1
 with an ephemeral port (read from their log) and stopped by PID, an HTTPS
@@ -12,7 +12,6 @@ import hmac
 import http.client
 import json
 import os
-import shutil
 import signal
 import ssl
 import struct
@@ -26,6 +25,8 @@ import urllib.parse
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(SOURCE, "tests", "remote"))
+sys.path.insert(0, os.path.join(SOURCE, "tests", "support"))
+import okey_pg  # noqa: E402
 from remote_fixture import make_ca, make_cert, plain_env  # noqa: E402
 
 OKEYD = os.environ.get("OKEYD", "okeyd")
@@ -43,50 +44,26 @@ def totp(at, secret=SECRET, period=30):
     return "%06d" % ((struct.unpack(">I", mac[offset:offset + 4])[0] & 0x7FFFFFFF) % 1000000)
 
 
-def read_env(path):
-    values = {}
-    with open(path) as lines:
-        for line in lines:
-            if "=" in line:
-                name, value = line.strip().split("=", 1)
-                values[name] = value
-    return values
-
-
 class Cluster:
-    """A cluster: the run's shared one (OKEY_TEST_PG_DIR) or one of our own."""
+    """The throwaway cluster OKEY_TEST_PG_DIR names (a ctest fixture starts
+    and stops it: tests/support/CMakeLists.txt)."""
 
-    def __init__(self, own=False):
-        self.own = own
-        if own:
-            self.dir = tempfile.mkdtemp(prefix="okeyd-pg-")
-            subprocess.run([PG_CLUSTER, "start", self.dir], check=True, stdout=subprocess.DEVNULL,
-                           env=plain_env())
-        else:
-            self.dir = os.environ["OKEY_TEST_PG_DIR"]
-        env = read_env(os.path.join(self.dir, "env"))
-        self.port, self.socket = env["OKEY_PG_PORT"], env["OKEY_PG_SOCKET"]
-        self.passfile = env["OKEY_PG_PASSFILE"]
-        self.bin = env["OKEY_PG_BIN"]
+    def __init__(self):
+        self.dir = os.environ["OKEY_TEST_PG_DIR"]
+        env = okey_pg.cluster()
+        self.port, self.passfile = env["OKEY_PG_PORT"], env["OKEY_PG_PASSFILE"]
 
     def psql(self, database, sql):
-        return subprocess.run([os.path.join(self.bin, "psql"), "-X", "-q", "-At", "-v",
-                               "ON_ERROR_STOP=1", "-h", self.socket, "-p", self.port, "-U",
-                               "postgres", "-d", database, "-c", sql],
-                              check=True, capture_output=True, text=True, env=plain_env()).stdout
+        return okey_pg.superuser(sql, database)
 
     def uri(self, database, role):
         return "postgresql://%s@127.0.0.1:%s/%s?passfile=%s&connect_timeout=5" % (
             role, self.port, database, self.passfile)
 
     def control(self, verb):
+        """restart, down or up (tests/support/pg-cluster)."""
         subprocess.run([PG_CLUSTER, verb, self.dir], check=True, stdout=subprocess.DEVNULL,
                        env=plain_env())
-
-    def stop(self):
-        if self.own:
-            self.control("stop")
-            shutil.rmtree(self.dir, ignore_errors=True)
 
 
 class Site:

@@ -37,11 +37,7 @@ cluster = None
 
 def setUpModule():
     global cluster
-    cluster = Cluster(own=(sys.argv[1:2] == ["Restart"]))
-
-
-def tearDownModule():
-    cluster.stop()
+    cluster = Cluster()
 
 
 def all_at_once(calls):
@@ -63,7 +59,9 @@ def all_at_once(calls):
     return results
 
 
-class Api(unittest.TestCase):
+class TwoNodes(unittest.TestCase):
+    """A store in a fresh database and two okeyd nodes on it."""
+
     @classmethod
     def setUpClass(cls):
         cls.site = Site(cluster)
@@ -74,6 +72,8 @@ class Api(unittest.TestCase):
     def tearDownClass(cls):
         cls.site.stop()
 
+
+class Api(TwoNodes):
     def login(self, name):
         serial = "SN-" + name
         self.site.add_key(serial, name)
@@ -453,17 +453,7 @@ class Startup(unittest.TestCase):
         self.assertTrue(node.logged("stopped"))
 
 
-class Restart(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.site = Site(cluster)
-        cls.one = cls.site.start("node1")
-        cls.two = cls.site.start("node2")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.site.stop()
-
+class Restart(TwoNodes):
     def test_logins_resume_after_a_postgresql_restart_and_an_outage(self):
         self.site.add_key("SN-r", "restarted")
         enrol(self.one, "restarted")
