@@ -113,8 +113,10 @@ class Site:
                 self.cluster.uri(self.database, "okey_service"), self.key_file))
             out.write("totp: { window = 3; resync_window = 10; };\n")
             out.write("pin: { argon2: { %s }; };\n" % self.argon2)
+            if "threads" not in extra:
+                extra += " threads = 2;"
             out.write('server: { listen = [ "127.0.0.1:0" ]; tls_certificate = "%s";\n'
-                      '          tls_key = "%s"; threads = 2; client_timeout_seconds = 3;\n'
+                      '          tls_key = "%s"; client_timeout_seconds = 3;\n'
                       '          client_ca_file = "%s"; %s };\n' % (
                           self.node_cert[1], self.node_cert[0],
                           self.client_ca[1] if client_ca else "", extra))

@@ -10,8 +10,9 @@ real PostgreSQL store (DESIGN.md §9), as its clients see it, in parts:
             passcode over two nodes: exactly one success; 20 racing wrong
             guesses: locked on both nodes
   Hostile   oversized, chunked, slow, garbage, wrong content type, unknown
-            paths and methods, repeated fields, TLS without the required
-            client certificate: refused, and the node keeps serving
+            paths and methods, repeated fields, TLS 1.1, too many connections,
+            TLS without the required client certificate: refused, and the node
+            keeps serving
   Startup   unsafe config, key file, TLS key and passfile refused with the
             reason; the key file root:<okeyd's group> 0440 accepted for a
             process of that group; SIGTERM ends it cleanly
@@ -329,6 +330,22 @@ class Hostile(unittest.TestCase):
         self.assertTrue(self.strict.logged("login=hostile", "client=CN\\x3dserver-a"),
                         self.strict.lines[-5:])
         self.assertEqual(self.strict.health(), 200)
+
+    def test_connection_cap(self):
+        # One thread (the cap is shared among threads): 4 connections held,
+        # the 5th is not served while they are open; once they are closed
+        # (or cut, client_timeout_seconds = 3), it is.
+        capped = self.site.start("capped", extra="max_connections = 4; threads = 1;")
+        held = [self.tls(capped) for _ in range(4)]
+        try:
+            with socket.create_connection(("127.0.0.1", capped.port), timeout=1) as raw:
+                with self.assertRaises(OSError):  # socket.timeout, ssl.SSLError are OSErrors
+                    capped.context().wrap_socket(raw, server_hostname="127.0.0.1")
+        finally:
+            for connection in held:
+                connection.close()
+        self.assertEqual(capped.health(), 200)
+        capped.stop()
 
     def test_tls_1_1_refused(self):
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
