@@ -19,6 +19,7 @@ real PostgreSQL store (DESIGN.md §9), as its clients see it, in parts:
   Restart   PostgreSQL restarted or down under two nodes (a cluster of its own)
 
 Run by ctest (OKEYD, OKEYCTL, OKEY_TEST_PG_DIR set): test_okeyd.py PART."""
+import json
 import os
 import signal
 import socket
@@ -127,6 +128,23 @@ class Api(TwoNodes):
         self.assertIn('"service": "okeyd"', audit.replace('":"', '": "'))
         self.assertIn("127.0.0.1", audit)
         self.assertNotIn(PIN, audit)
+
+    def test_next_code_mode_across_nodes(self):
+        # A drifted key (a code 5 steps ahead: in the resync window, not the
+        # window): okeyd asks for the next code, says why, in English here;
+        # node 2 takes the answer and records the drift.
+        login = self.login("drifted")
+        enrol(self.one, login)
+        ahead = time.time() + 5 * 30
+        _, reply = self.one.post({"user": login, "pass": PIN + totp(ahead)}, "en-GB,en;q=0.8")
+        self.assertEqual(verdict(reply), "CHALLENGE")
+        self.assertIn("Your key has drifted", reply["detail"]["message"])
+        self.assertIn("then enter the next code", reply["detail"]["message"])
+        _, reply = self.two.post({"user": login, "pass": totp(ahead + 30),
+                                  "transaction_id": reply["detail"]["transaction_id"]})
+        self.assertEqual(verdict(reply), "ACCEPT")
+        token = json.loads(self.site.okeyctl("--json", "token", "show", "SN-" + login).stdout)
+        self.assertGreaterEqual(token["drift"], 5)
 
     def test_dialogue_begun_on_node1_answered_on_node2(self):
         login = self.login("across")
