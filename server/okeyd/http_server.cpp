@@ -266,7 +266,8 @@ void connection_notice(void* cls, MHD_Connection* connection, void**,
     }
 }
 
-void library_log(void* cls, const char* format, va_list arguments) {
+__attribute__((format(printf, 2, 0))) void library_log(void* cls, const char* format,
+                                                       va_list arguments) {
     char text[512];
     std::vsnprintf(text, sizeof text, format, arguments);
     std::string line(text);
@@ -285,7 +286,10 @@ okey::Result<std::unique_ptr<HttpServer>> HttpServer::start(const std::vector<in
     auto impl = std::make_unique<Impl>(handler, logger, limits);
     unsigned threads = limits.threads ? limits.threads : std::thread::hardware_concurrency();
     if (threads == 0) threads = 1;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    // poll(), not epoll: libmicrohttpd's edge-triggered epoll can miss the
+    // end of a client that sent its request and closed its side at once,
+    // and holds such a connection until the timeout.
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     if (tls) {
         flags |= MHD_USE_TLS;
         impl->certificate = tls->certificate;
@@ -300,7 +304,6 @@ okey::Result<std::unique_ptr<HttpServer>> HttpServer::start(const std::vector<in
     for (int socket : sockets) {
         std::vector<MHD_OptionItem> options{
             {MHD_OPTION_LISTEN_SOCKET, socket, nullptr},
-            {MHD_OPTION_THREAD_POOL_SIZE, static_cast<intptr_t>(threads), nullptr},
             {MHD_OPTION_CONNECTION_LIMIT, static_cast<intptr_t>(limits.max_connections), nullptr},
             {MHD_OPTION_CONNECTION_TIMEOUT, static_cast<intptr_t>(limits.client_timeout_seconds), nullptr},
             {MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, nullptr},
@@ -308,6 +311,8 @@ okey::Result<std::unique_ptr<HttpServer>> HttpServer::start(const std::vector<in
             {MHD_OPTION_NOTIFY_CONNECTION, reinterpret_cast<intptr_t>(&connection_notice), impl.get()},
             {MHD_OPTION_EXTERNAL_LOGGER, reinterpret_cast<intptr_t>(&library_log), impl.get()},
         };
+        if (threads > 1)  // one thread: the polling thread itself, no pool
+            options.push_back({MHD_OPTION_THREAD_POOL_SIZE, static_cast<intptr_t>(threads), nullptr});
         if (tls) {
             options.push_back({MHD_OPTION_HTTPS_MEM_CERT, 0, const_cast<char*>(impl->certificate.c_str())});
             options.push_back({MHD_OPTION_HTTPS_MEM_KEY, 0, const_cast<char*>(impl->key.view().data())});

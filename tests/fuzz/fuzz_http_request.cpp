@@ -23,6 +23,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string_view>
 
 namespace {
 
@@ -63,12 +64,32 @@ struct Edge {
     std::unique_ptr<okeyd::HttpServer> server;
     sockaddr_in address{};
 
+    // GET /healthz on a fresh connection: a 200 within 5 s.
+    bool healthy() const {
+        int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) return false;
+        bool ok = false;
+        if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0) {
+            const char request[] = "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+            ::send(fd, request, sizeof request - 1, MSG_NOSIGNAL);
+            char reply[64] = {};
+            pollfd p{fd, POLLIN, 0};
+            if (::poll(&p, 1, 5000) > 0 && ::recv(fd, reply, sizeof reply - 1, 0) > 12)
+                ok = std::string_view(reply).starts_with("HTTP/1.1 200");
+        }
+        ::close(fd);
+        return ok;
+    }
+
     Edge() {
         auto socket = okeyd::listen_on("127.0.0.1:0");
         check(socket.ok(), "cannot listen on 127.0.0.1");
         okey::ServerSettings limits;
         limits.threads = 1;
-        limits.client_timeout_seconds = 2;
+        limits.client_timeout_seconds = 1;
+        // Inputs that leave the edge waiting (an unfinished request) hold a
+        // connection until the time limit cuts it: room for them all.
+        limits.max_connections = 16384;
         auto started = okeyd::HttpServer::start({socket.value()}, nullptr, limits, handler, logger);
         check(started.ok(), "cannot start the HTTP edge");
         server = std::move(started.value());
@@ -92,15 +113,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         sent += static_cast<std::size_t>(n);
     }
     ::shutdown(fd, SHUT_WR);
-    // Read the answer until the edge closes; it must close by itself.
+    // Read what the edge says until it closes, or for 50 ms of silence (an
+    // unfinished request is the edge's to time out: slow_clients.cpp).
     char buffer[4096];
     for (;;) {
         pollfd p{fd, POLLIN, 0};
-        int ready = ::poll(&p, 1, 5000);
-        check(ready > 0, "the edge neither answered nor closed within 5 s");
+        if (::poll(&p, 1, 50) <= 0) break;
         ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
         if (n <= 0) break;
     }
     ::close(fd);
+    // Whatever came before, the edge still answers a plain request.
+    static unsigned inputs = 0;
+    if (++inputs % 64 == 0) check(edge.healthy(), "the edge stopped answering /healthz");
     return 0;
 }
