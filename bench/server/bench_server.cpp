@@ -105,7 +105,7 @@ void populate(okey::Store& store, Population& p, std::int64_t at) {
     std::vector<okey::Store::NewToken> tokens;
     for (std::size_t i = 0; i < p.count; ++i) {
         okey::KeySpec spec;
-        spec.serial = name_of(p.prefix[0] == 'm' ? "SM" : "SD", i);
+        spec.serial = name_of(p.prefix[1] == 'm' ? "SM" : "SD", i);
         tokens.push_back({spec, secret_of(p.first + i)});
     }
     if (auto added = store.add_tokens(tokens, {at, "bench"}); !added) die(added.error().message);
