@@ -79,8 +79,10 @@ bool next_login(Population& p, std::string& login, std::string& passcode) {
         const std::size_t k = p.next.fetch_add(1) % p.count;
         const std::uint64_t current = static_cast<std::uint64_t>(now()) / 30;
         std::uint64_t last = p.last_step[k].load();
-        std::uint64_t step = std::max(last + 1, current - window);
-        if (step > current + window) continue;
+        // One step of margin on each side: a login may cross a step
+        // boundary while it runs, and must still be within the window then.
+        std::uint64_t step = std::max(last + 1, current - (window - 1));
+        if (step > current + (window - 1)) continue;
         if (!p.last_step[k].compare_exchange_strong(last, step)) continue;
         auto code = p.keys[k].totp(static_cast<std::int64_t>(step) * 30);
         if (!code) die("totp");
