@@ -96,10 +96,20 @@ private:
     Cursor* cursor_;
 };
 
+// What a transaction may touch, hence what it waits for. On SQLite every
+// write is BEGIN IMMEDIATE (one writer in the whole file); on PostgreSQL
+// writes take the store lock, shared or exclusive, and a login write also the
+// lock of its login (engine/store/postgresql/connection.cpp says why that is
+// enough). store_impl.hpp's write(), write_for(login) and append() open them.
 enum class Access {
-    read,     // a consistent snapshot, never blocks writers for long
-    write,    // one at a time, each seeing every earlier commit (SQLite BEGIN
-              // IMMEDIATE; PostgreSQL the store's advisory write lock)
+    read,     // a consistent snapshot; waits for no writer
+    append,   // inserts rows that no write reads (the audit): beside every
+              // write but an administrative one
+    login,    // the rows of one login: its users row, the key assigned to it,
+              // its offline values; beside other logins' writes, one at a
+              // time per login
+    write,    // administrative (lifecycle acts, imports, schema): alone, no
+              // other write runs until it ends, and it sees every commit before
     migrate,  // a write that also shuts out every reader of the schema version
 };
 
@@ -111,7 +121,9 @@ public:
     // anything secret.
     virtual const std::string& name() const = 0;
 
-    virtual Result<void> begin(Access access) = 0;
+    // `login`: the login of an Access::login transaction ("" for the others;
+    // SQLite ignores it).
+    virtual Result<void> begin(Access access, std::string_view login) = 0;
     virtual Result<void> commit() = 0;
     virtual void rollback() noexcept = 0;
     // Statements with ?N placeholders, prepared once per connection.

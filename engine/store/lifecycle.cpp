@@ -2,7 +2,8 @@
 // engine/store/lifecycle.cpp — the administrator's acts on keys and logins
 // (DESIGN.md §3, §6) with the OKEY lifecycle rules: stock → assigned → lost
 // (never valid again) or back to stock; renewal retires the old key and keeps
-// the PIN. Each act and its audit row are one transaction.
+// the PIN. Each act and its audit row are one administrative transaction
+// (write(): alone in the store, no login's write beside it).
 #include "engine/store/store_impl.hpp"
 
 namespace okey {

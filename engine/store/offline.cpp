@@ -15,7 +15,7 @@ Result<void> Store::replace_offline(const OfflineBatch& batch) {
         std::span(reinterpret_cast<const std::uint8_t*>(token.data()), token.size()),
         offline_aad(batch.login));
     if (!sealed) return sealed.error();
-    return impl_->write([&]() -> Result<void> {
+    return impl_->write_for(batch.login, [&]() -> Result<void> {
         auto drop = impl_->db->prepare("DELETE FROM offline_batches WHERE login = ?1");
         if (!drop) return drop.error();
         drop->bind_text(1, batch.login);
@@ -85,7 +85,7 @@ Result<std::optional<OfflineBatch>> Store::load_offline(std::string_view login) 
 }
 
 Result<bool> Store::consume_offline(std::string_view login, std::uint64_t counter) {
-    return impl_->write([&]() -> Result<bool> {
+    return impl_->write_for(login, [&]() -> Result<bool> {
         auto stmt = impl_->db->prepare(
             "DELETE FROM offline_values WHERE login = ?1 AND counter <= ?2 "
             "AND EXISTS (SELECT 1 FROM offline_values WHERE login = ?1 AND counter = ?2)");
@@ -104,7 +104,7 @@ Result<bool> Store::consume_offline(std::string_view login, std::uint64_t counte
 }
 
 Result<void> Store::drop_offline(std::string_view login) {
-    return impl_->write([&]() -> Result<void> {
+    return impl_->write_for(login, [&]() -> Result<void> {
         auto stmt = impl_->db->prepare("DELETE FROM offline_batches WHERE login = ?1");
         if (!stmt) return stmt.error();
         stmt->bind_text(1, login);

@@ -33,7 +33,7 @@ Result<void> apply_migrations(Connection& db, int from) {
 // Run body() in a transaction of the given access; roll back on refusal.
 template <class F>
 Result<void> in_transaction(Connection& db, Access access, F&& body) {
-    if (auto begun = db.begin(access); !begun) return begun;
+    if (auto begun = db.begin(access, {}); !begun) return begun;
     auto done = body();
     if (!done) {
         db.rollback();

@@ -96,7 +96,7 @@ Result<std::optional<LoginView>> Store::load_login(std::string_view login) {
 
 Result<ChargeResult> Store::charge_failure(std::string_view login, std::int64_t now,
                                            unsigned max_failures, unsigned lock_seconds) {
-    return impl_->write([&]() -> Result<ChargeResult> {
+    return impl_->write_for(login, [&]() -> Result<ChargeResult> {
         auto read = impl_->db->prepare("SELECT failures, locked_until FROM users WHERE login = ?1");
         if (!read) return read.error();
         read->bind_text(1, login);
@@ -127,8 +127,11 @@ Result<ChargeResult> Store::charge_failure(std::string_view login, std::int64_t 
     });
 }
 
+// Under a.login's lock: the key is changed only once found assigned to it.
+// Another login's write may read this key's row too (and find it not its
+// own), never change it.
 Result<StepVerdict> Store::accept_step(const StepAcceptance& a) {
-    return impl_->write([&]() -> Result<StepVerdict> {
+    return impl_->write_for(a.login, [&]() -> Result<StepVerdict> {
         auto read = impl_->db->prepare(
             "SELECT state, owner, last_step FROM tokens WHERE serial = ?1");
         if (!read) return read.error();
@@ -187,7 +190,7 @@ Result<std::string> Store::Impl::current_pin(std::string_view login) {
 }
 
 Result<void> Store::upgrade_pin_hash(std::string_view login, const std::string& pin_hash) {
-    return impl_->write([&]() -> Result<void> {
+    return impl_->write_for(login, [&]() -> Result<void> {
         auto stmt = impl_->db->prepare(
             "UPDATE users SET pin_hash = ?2 WHERE login = ?1 AND pin_state = 'set'");
         if (!stmt) return stmt.error();
@@ -200,7 +203,7 @@ Result<void> Store::upgrade_pin_hash(std::string_view login, const std::string& 
 }
 
 Result<void> Store::append_audit(const AuditEntry& entry) {
-    return impl_->write([&] { return impl_->insert_audit(entry); });
+    return impl_->append([&] { return impl_->insert_audit(entry); });
 }
 
 }  // namespace okey

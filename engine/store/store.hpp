@@ -6,13 +6,17 @@
 // Key secrets are sealed with AES-256-GCM under the key file, the serial as
 // additional data.
 //
-// Concurrency: every write is one transaction serialised with all other
-// writes (SQLite BEGIN IMMEDIATE; PostgreSQL the store's advisory write lock,
-// the same one-writer-at-a-time rule across every client). On the login path the failure counter is charged
-// first (charge_failure), the slow PIN hash runs with no lock held, then
-// accept_step checks-and-updates the last accepted step atomically: a code
-// succeeds once, ever, across processes and servers. A Store is one
-// connection: a program with many threads opens one Store per thread.
+// Concurrency: every write is one transaction. On SQLite, one at a time
+// (BEGIN IMMEDIATE). On PostgreSQL, a login-path write (charge_failure,
+// accept_step, upgrade_pin_hash, the offline values) holds its login's lock,
+// so one login's writes go one at a time while other logins' run beside it;
+// an administrative act (every lifecycle verb, imports, schema) is alone in
+// the store (store_impl.hpp: write_for / write). On the login path the
+// failure counter is charged first (charge_failure), the slow PIN hash runs
+// with no lock held, then accept_step checks-and-updates the last accepted
+// step atomically: a code succeeds once, ever, across processes and servers.
+// A Store is one connection: a program with many threads opens one Store per
+// thread.
 #pragma once
 
 #include "engine/result.hpp"

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // engine/store/store_impl.hpp — what the store's source files share: the
 // connection (either backend) and sealing key behind a Store, transactions
-// that retry while another client holds the lock, row decoding, audit rows
+// (a login's, an administrative one) that retry while another client holds
+// the lock, row decoding, audit rows
 // and the checks on serials, logins and dates that keep bad values out of
 // the database.
 #pragma once
@@ -22,16 +23,31 @@ struct Store::Impl {
     std::unique_ptr<store::Connection> db;
     store::SecretBox box;
 
-    // Run body() inside one transaction (a write is serialised with every
-    // other write; a read sees one consistent snapshot). A refusal rolls
-    // everything back; Errc::busy (a lock held by another client, a
-    // serialization failure, a deadlock) is retried until busy_timeout_ms has passed.
+    // Run body() inside one transaction; a refusal rolls everything back;
+    // Errc::busy (a lock held by another client past busy_timeout, a
+    // serialization failure, a deadlock) is retried until busy_timeout_ms has
+    // passed. Four kinds (store::Access; why they are safe: PostgreSQL's
+    // connection.cpp):
+    //   write_for(login, body): the login path. body reads and changes only
+    //     that login's rows (its users row, the key assigned to it — checked
+    //     owned by it before any change —, its offline values…) and may insert
+    //     audit rows. Runs beside other logins' writes.
+    //   append(body): inserts audit rows, nothing else.
+    //   write(body): anything else, every administrative act: alone. When in
+    //     doubt, this one: it is always safe.
+    //   read(body): one consistent snapshot, no lock.
     template <class F>
-    auto transaction(store::Access access, F&& body) -> decltype(body());
+    auto transaction(store::Access access, std::string_view login, F&& body) -> decltype(body());
     template <class F>
-    auto write(F&& body) { return transaction(store::Access::write, body); }
+    auto write(F&& body) { return transaction(store::Access::write, {}, body); }
     template <class F>
-    auto read(F&& body) { return transaction(store::Access::read, body); }
+    auto write_for(std::string_view login, F&& body) {
+        return transaction(store::Access::login, login, body);
+    }
+    template <class F>
+    auto append(F&& body) { return transaction(store::Access::append, {}, body); }
+    template <class F>
+    auto read(F&& body) { return transaction(store::Access::read, {}, body); }
 
     Result<void> insert_audit(const AuditEntry& entry);
     // Audit one lifecycle act by the administrator (service "okeyctl").
@@ -85,14 +101,15 @@ Result<void> check_spec(const KeySpec& spec, std::span<const std::uint8_t> secre
 }  // namespace store
 
 template <class F>
-auto Store::Impl::transaction(store::Access access, F&& body) -> decltype(body()) {
+auto Store::Impl::transaction(store::Access access, std::string_view login, F&& body)
+    -> decltype(body()) {
     using R = decltype(body());
     const auto deadline = store::deadline_after(options.busy_timeout_ms);
     for (unsigned attempt = 0;; ++attempt) {
         auto retry = [&](const Error& e) {
             return e.code == Errc::busy && std::chrono::steady_clock::now() < deadline;
         };
-        if (auto begun = db->begin(access); !begun) {
+        if (auto begun = db->begin(access, login); !begun) {
             if (retry(begun.error())) {
                 store::backoff(attempt);
                 continue;

@@ -4,7 +4,10 @@
 
 #include "engine/store/location.hpp"
 
+#include <array>
 #include <cstring>
+
+#include <openssl/sha.h>
 
 namespace okey::store::postgresql {
 namespace {
@@ -285,22 +288,68 @@ Result<void> PgConnection::command(const std::string& sql, std::string_view doin
     return {};
 }
 
-// Writers take the store's write lock first, one at a time, as SQLite's
-// BEGIN IMMEDIATE: a transaction-level advisory lock (per database, released
-// at commit or rollback, needs no grant). At READ COMMITTED each statement
-// after it sees every write committed before: no two clients both read the
-// old last step or failure counter, and none is aborted to find that out.
-// Its wait is bounded by lock_timeout (busy_timeout): then Errc::busy.
-// Readers take no lock: a snapshot, never waiting for writers.
-#define OKEY_WRITE_LOCK "SELECT pg_advisory_xact_lock(8028622331863069289)"  // "okey.wri"
+// ---- the store's locks (SECURITY.md §17) ----
+//
+// Writes run at READ COMMITTED under transaction-level advisory locks (per
+// database, released at commit or rollback, no grant needed), taken by the
+// transaction's first command, before it reads anything:
+//   - the store lock (one bigint key): SHARED by every login write and every
+//     append (audit rows), EXCLUSIVE by an administrative write;
+//   - a login's lock (a key in the (int, int) space: never the store lock):
+//     EXCLUSIVE by a login write of that login, after the store lock.
+// Why that is enough: a login write reads and changes only its own login's
+// rows — its users row, the key assigned to it (read by serial and checked to
+// be owned by it before any change), its offline values — and inserts audit
+// rows. Those rows change only in a login write of the same login (one at a
+// time: its lock) or in an administrative write (alone: the store lock
+// exclusive, which waits for every login write and holds off new ones). So
+// each check-then-update of the login path runs with no other writer of what
+// it read, and at READ COMMITTED each statement sees every commit before it:
+// two clients never both read the same last step or failure counter, and
+// none is aborted to find that out. Logins of different logins do not wait
+// for each other, nor for each other's commit flush (PostgreSQL groups them).
+// Two logins whose keys collide (a 64-bit hash) only take turns. No deadlock:
+// a transaction takes the store lock, then at most one login lock.
+// A wait is bounded by lock_timeout (busy_timeout): then Errc::busy.
+// The keys are a protocol between every okey sharing a database: never change
+// them. An older okey, which takes the store lock exclusive for every write,
+// stays safe beside this one. Readers take no lock: a snapshot.
+namespace {
 
-Result<void> PgConnection::begin(Access access) {
-    const char* sql = access == Access::read ? "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
-                      : access == Access::write
-                          ? "BEGIN ISOLATION LEVEL READ COMMITTED; " OKEY_WRITE_LOCK
-                          // And shut out readers of the schema version too.
-                          : "BEGIN ISOLATION LEVEL READ COMMITTED; " OKEY_WRITE_LOCK
-                            "; LOCK TABLE okey_schema IN ACCESS EXCLUSIVE MODE";
+constexpr const char* store_lock_key = "8028622331863069289";  // "okey.wri"
+
+// A login's lock: the first 8 bytes of SHA-256("okey.login:" + login) as two
+// int4 values.
+std::string login_lock_key(std::string_view login) {
+    std::string named = "okey.login:" + std::string(login);
+    std::array<unsigned char, SHA256_DIGEST_LENGTH> digest{};
+    SHA256(reinterpret_cast<const unsigned char*>(named.data()), named.size(), digest.data());
+    const char* bytes = reinterpret_cast<const char*>(digest.data());
+    return std::to_string(static_cast<std::int32_t>(big_endian(bytes, 4))) + ", " +
+           std::to_string(static_cast<std::int32_t>(big_endian(bytes + 4, 4)));
+}
+
+}  // namespace
+
+std::string begin_sql(Access access, std::string_view login) {
+    const std::string writer = "BEGIN ISOLATION LEVEL READ COMMITTED; ";
+    const std::string shared = std::string("SELECT pg_advisory_xact_lock_shared(") + store_lock_key + ")";
+    const std::string alone = std::string("SELECT pg_advisory_xact_lock(") + store_lock_key + ")";
+    switch (access) {
+    case Access::read: return "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+    case Access::append: return writer + shared;
+    case Access::login:
+        return writer + shared + "; SELECT pg_advisory_xact_lock(" + login_lock_key(login) + ")";
+    case Access::write: return writer + alone;
+    case Access::migrate:
+        // And shut out readers of the schema version too.
+        return writer + alone + "; LOCK TABLE okey_schema IN ACCESS EXCLUSIVE MODE";
+    }
+    return writer + alone;
+}
+
+Result<void> PgConnection::begin(Access access, std::string_view login) {
+    const std::string sql = begin_sql(access, login);
     if (PQstatus(conn_) != CONNECTION_OK || stale_)
         if (auto again = reconnect(); !again) return again;
     auto begun = command(sql, "begin");
@@ -311,6 +360,9 @@ Result<void> PgConnection::begin(Access access) {
         if (auto again = reconnect(); !again) return again;
         begun = command(sql, "begin");
     }
+    // A lock waited for past lock_timeout fails inside the transaction just
+    // begun: end it, or every later command of this session is refused.
+    if (!begun) rollback();
     return begun;
 }
 

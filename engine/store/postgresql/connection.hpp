@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // engine/store/postgresql/connection.hpp — the PostgreSQL backend's
 // connection (libpq): one session, statements prepared once per session with
-// ?N turned into $N, values bound and read in binary, write transactions one
-// at a time under the store's write lock (as SQLite's BEGIN IMMEDIATE; a lock
-// timeout, serialization failure or deadlock is Errc::busy, which the store's
-// transaction loop retries), and a session lost to a server restart or
-// failover made again at the next transaction.
+// ?N turned into $N, values bound and read in binary, write transactions
+// under the store's advisory locks (one login's writes one at a time, an
+// administrative write alone; a lock timeout, serialization failure or
+// deadlock is Errc::busy, which the store's transaction loop retries), and a
+// session lost to a server restart or failover made again at the next
+// transaction.
 #pragma once
 
 #include "engine/store/database.hpp"
@@ -75,7 +76,7 @@ public:
                                                          int busy_timeout_ms);
 
     const std::string& name() const override { return name_; }
-    Result<void> begin(Access access) override;
+    Result<void> begin(Access access, std::string_view login) override;
     Result<void> commit() override;
     void rollback() noexcept override;
     Result<Statement> prepare(const char* sql) override;
@@ -116,6 +117,11 @@ private:
     std::string service_role_;
     std::map<std::string, std::unique_ptr<PgCursor>, std::less<>> cache_;
 };
+
+// The commands that begin a transaction of this access: its isolation level
+// and the store's advisory locks (connection.cpp says which and why); the
+// tests hold the same locks through it.
+std::string begin_sql(Access access, std::string_view login);
 
 // SQL written for SQLite (?N placeholders) as PostgreSQL wants it ($N), and
 // the number of parameters; quoted text and identifiers are left alone.

@@ -88,9 +88,10 @@ Result<void> SqliteConnection::configure() {
         "PRAGMA synchronous = FULL; PRAGMA trusted_schema = OFF;");
 }
 
-Result<void> SqliteConnection::begin(Access access) {
-    // IMMEDIATE takes the write lock at once: two writers never both read
-    // the old last step. A read is a snapshot under WAL.
+Result<void> SqliteConnection::begin(Access access, std::string_view /*login*/) {
+    // IMMEDIATE takes the file's one write lock at once, whatever the write
+    // (login, append or administrative): two writers never both read the old
+    // last step. A read is a snapshot under WAL.
     return exec(access == Access::read ? "BEGIN" : "BEGIN IMMEDIATE");
 }
 

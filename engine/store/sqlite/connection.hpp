@@ -57,7 +57,7 @@ public:
     Result<void> configure();
 
     const std::string& name() const override { return path_; }
-    Result<void> begin(Access access) override;
+    Result<void> begin(Access access, std::string_view login) override;
     Result<void> commit() override { return exec("COMMIT"); }
     void rollback() noexcept override;
     Result<Statement> prepare(const char* sql) override;
