@@ -5,9 +5,14 @@
 // the store, on SQLite and on PostgreSQL side by side in one run, with the
 // ratio largest/smallest per backend: it should stay flat (target: 1M within
 // 1.5x of 1k), since every step is an indexed look-up and one small write.
+// Then, on PostgreSQL, logins per second from 1, 8 and 32 threads (each its
+// own connection and its own logins) doing a successful login's whole store
+// work, with the store's per-login locks beside one writer at a time (the
+// rule before them, emulated) in the same run.
 //
 // Usage: store_bench [--dir DIR] [--sizes 1000,100000,1000000] [--logins N]
 //                    [--rounds R] [--backends sqlite,postgresql]
+//                    [--threads 1,8,32] [--seconds S]
 // Populated stores are kept in DIR (default /tmp/okey-store-bench-<uid>) and
 // reused by later runs; PostgreSQL's in the bench's own cluster (DIR/pg,
 // tests/support/pg-cluster), stopped at the end with its data kept.
@@ -18,13 +23,16 @@
 #include <okey/otp.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <random>
 #include <string>
 #include <sys/stat.h>
+#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -92,6 +100,145 @@ double mean(const std::vector<double>& v) {
     double sum = 0;
     for (double x : v) sum += x;
     return sum / static_cast<double>(v.size());
+}
+
+// ---- logins per second from many threads (PostgreSQL) ----
+
+// A successful local login's whole store work for user i (engine/local:
+// look-up, failure charged before the slow work, code checked, step
+// accepted, audit row): four transactions, three of them writes. With
+// `one_writer`, each write holds that mutex throughout.
+void full_login(okey::Store& store, std::size_t i, std::int64_t now, std::mutex* one_writer) {
+    auto write = [&](auto&& call) {
+        if (!one_writer) return call();
+        std::lock_guard<std::mutex> alone(*one_writer);
+        return call();
+    };
+    auto shown = okey::otp::Key::make(secret_of(i), OKEY_OTP_SHA1, 6, 30);
+    if (!shown) die("libotp key");
+    auto code = shown->totp(now);
+    if (!code) die("libotp totp");
+    const std::string login = login_of(i);
+    auto view = store.load_login(login);
+    if (!view || !view->has_value() || !(*view)->token) die("load_login " + login);
+    const auto& t = *(*view)->token;
+    auto charged = write([&] { return store.charge_failure(login, now, 5, 900); });
+    if (!charged || charged->was_locked) die("charge_failure " + login);
+    auto key = okey::otp::Key::make((*view)->secret, t.spec.algorithm, t.spec.digits, t.spec.period);
+    if (!key) die("key");
+    okey::otp::TokenState state{t.last_step ? 1 : 0, t.last_step.value_or(0), t.drift};
+    auto match = key->verify(code->view(), now, okey::otp::Window{1, 10}, state);
+    if (!match || match->verdict != OKEY_OTP_MATCH) die("verify " + login);
+    okey::StepAcceptance a;
+    a.login = login;
+    a.serial = t.spec.serial;
+    a.step = match->step;
+    a.now = now;
+    a.login_succeeded = true;
+    auto verdict = write([&] { return store.accept_step(a); });
+    if (!verdict || verdict.value() != okey::StepVerdict::accepted) die("accept_step " + login);
+    okey::AuditEntry row;
+    row.time = now;
+    row.login = login;
+    row.serial = t.spec.serial;
+    row.service = "sshd";
+    row.remote_host = "192.0.2.1";
+    row.event = "login";
+    row.outcome = "success";
+    row.reason = "passcode accepted";
+    if (!write([&] { return store.append_audit(row); })) die("append_audit " + login);
+}
+
+// Logins from many threads under one rule, summed over several spells.
+struct Throughput {
+    int threads = 0;
+    std::size_t logins = 0;
+    double seconds = 0;
+    std::vector<double> micros;  // one per login
+    double per_second() const { return static_cast<double>(logins) / seconds; }
+};
+
+// One spell: every store its own thread and its own logins (i = t mod
+// threads), logging in back to back for `seconds`. Every login is at a later
+// time than the last of its user: `start` moves past them all.
+void spell(std::vector<okey::Store>& stores, std::size_t n, double seconds, bool one_writer,
+           std::int64_t& start, Throughput& into) {
+    const std::size_t threads = stores.size();
+    std::mutex writer;
+    std::atomic<std::size_t> ready{0};
+    std::atomic<bool> go{false}, stop{false};
+    std::vector<std::vector<double>> micros(threads);
+    std::vector<std::int64_t> last(threads, start);
+    std::vector<std::thread> running;
+    for (std::size_t t = 0; t < threads; ++t)
+        running.emplace_back([&, t] {
+            std::size_t i = t;
+            std::int64_t now = start;
+            ++ready;
+            while (!go) std::this_thread::yield();
+            while (!stop) {
+                now += 30;
+                auto begun = Clock::now();
+                full_login(stores[t], i, now, one_writer ? &writer : nullptr);
+                micros[t].push_back(
+                    std::chrono::duration<double, std::micro>(Clock::now() - begun).count());
+                i = i + threads < n ? i + threads : t;
+            }
+            last[t] = now;
+        });
+    while (ready < threads) std::this_thread::yield();
+    auto begun = Clock::now();
+    go = true;
+    std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+    stop = true;
+    for (auto& thread : running) thread.join();
+    into.seconds += std::chrono::duration<double>(Clock::now() - begun).count();
+    for (const auto& m : micros) {
+        into.logins += m.size();
+        into.micros.insert(into.micros.end(), m.begin(), m.end());
+    }
+    start = *std::max_element(last.begin(), last.end()) + 30;
+}
+
+// Both rules with `threads` clients, in alternating spells (A B B A …) so
+// that the machine's drift hits both alike.
+std::pair<Throughput, Throughput> both_rules(const okey::StoreOptions& o, std::size_t n,
+                                             std::size_t threads, double seconds,
+                                             std::int64_t& start) {
+    std::vector<okey::Store> stores;
+    for (std::size_t t = 0; t < threads; ++t) {
+        auto store = okey::Store::open(o);
+        if (!store) die(store.error().message);
+        stores.push_back(std::move(store.value()));
+    }
+    Throughput warm, locks, alone;
+    locks.threads = alone.threads = static_cast<int>(threads);
+    constexpr int spells = 4;
+    spell(stores, n, seconds / spells, false, start, warm);
+    for (int k = 0; k < spells; ++k) {
+        const bool locks_first = k % 2 == 0;
+        spell(stores, n, seconds / spells, !locks_first, start, locks_first ? locks : alone);
+        spell(stores, n, seconds / spells, locks_first, start, locks_first ? alone : locks);
+    }
+    return {std::move(locks), std::move(alone)};
+}
+
+void report_throughput(const std::vector<std::pair<Throughput, Throughput>>& rows, std::size_t n) {
+    std::printf("\nPostgreSQL, %zu keys+logins, logins per second from many threads (each its own "
+                "connection and logins;\none login = load_login + charge_failure + verify + "
+                "accept_step + append_audit: 3 write commits):\n",
+                n);
+    std::printf("%8s %16s %12s %12s %16s %12s %12s %7s\n", "threads", "per-login locks", "median µs",
+                "p99 µs", "one writer", "median µs", "p99 µs", "ratio");
+    for (const auto& [locks, alone] : rows)
+        std::printf("%8d %14.0f/s %12.0f %12.0f %14.0f/s %12.0f %12.0f %7.2f\n", locks.threads,
+                    locks.per_second(), percentile(locks.micros, 0.5),
+                    percentile(locks.micros, 0.99), alone.per_second(),
+                    percentile(alone.micros, 0.5), percentile(alone.micros, 0.99),
+                    locks.per_second() / alone.per_second());
+    std::printf("(per-login locks: the store as it is; one writer: the same, with every write call "
+                "of the process behind one mutex — the rule before, when each write took the store "
+                "lock exclusive)\n");
 }
 
 std::vector<std::size_t> parse_sizes(const char* text) {
@@ -171,6 +318,8 @@ int main(int argc, char** argv) {
     std::string dir = "/tmp/okey-store-bench-" + std::to_string(::getuid());
     std::vector<std::size_t> sizes{1000, 100000, 1000000};
     std::vector<std::string> backends{"sqlite", "postgresql"};
+    std::vector<std::size_t> threads{1, 8, 32};
+    double seconds = 4;
     int logins = 400, rounds = 5;
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
@@ -179,10 +328,13 @@ int main(int argc, char** argv) {
         else if (arg == "--logins" && i + 1 < argc) logins = std::atoi(argv[++i]);
         else if (arg == "--rounds" && i + 1 < argc) rounds = std::atoi(argv[++i]);
         else if (arg == "--backends" && i + 1 < argc) backends = parse_names(argv[++i]);
+        else if (arg == "--threads" && i + 1 < argc) threads = parse_sizes(argv[++i]);
+        else if (arg == "--seconds" && i + 1 < argc) seconds = std::atof(argv[++i]);
         else die("usage: store_bench [--dir DIR] [--sizes 1000,100000,1000000] [--logins N] "
-                 "[--rounds R] [--backends sqlite,postgresql]");
+                 "[--rounds R] [--backends sqlite,postgresql] [--threads 1,8,32] [--seconds S]");
     }
-    if (logins < 1 || rounds < 1) die("--logins and --rounds must be positive");
+    if (logins < 1 || rounds < 1 || !(seconds > 0))
+        die("--logins, --rounds and --seconds must be positive");
     std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress shows even when piped
     ::mkdir(dir.c_str(), 0700);
     okey::store::enable_postgresql();
@@ -234,6 +386,18 @@ int main(int argc, char** argv) {
             }
     stores.clear();
     report(samples, backends);
-    if (with_postgresql) cluster.stop();
+
+    if (with_postgresql) {
+        // On the smallest PostgreSQL store.
+        const std::size_t n = sizes.front();
+        auto o = options_for(dir, "postgresql", n, cluster);
+        std::vector<std::pair<Throughput, Throughput>> rows;
+        for (std::size_t t : threads) {
+            if (t > n) die("--threads: more threads than logins");
+            rows.push_back(both_rules(o, n, t, seconds, now));
+        }
+        report_throughput(rows, n);
+        cluster.stop();
+    }
     return 0;
 }
