@@ -88,6 +88,36 @@ void racing_takes_get_it_once(void**) {
     assert_int_equal(got.load(), 1);
 }
 
+// Takes under different logins' locks (which do not exclude each other):
+// the owner gets it at most once, another login never.
+void racing_takes_of_two_logins(void**) {
+    test::StoreDir d;
+    { auto store = d.make(); }
+    for (int round = 0; round < 10; ++round) {
+        const std::string key = "race" + std::to_string(round);
+        {
+            auto store = d.open();
+            assert_true(store.save_dialogue(dialogue(key, "jdupont", t0 + 100)).ok());
+        }
+        std::atomic<int> got{0}, intruder{0}, failed{0};
+        std::vector<std::thread> threads;
+        for (int i = 0; i < 6; ++i)
+            threads.emplace_back([&, i] {
+                auto store = okey::Store::open(d.options);
+                if (!store) return void(++failed);
+                const bool owner = i % 2 == 0;
+                auto taken = store->take_dialogue(key, owner ? "jdupont" : "intrus", t0);
+                if (!taken) ++failed;
+                else if (taken.value()) ++(owner ? got : intruder);
+            });
+        for (auto& thread : threads) thread.join();
+        assert_int_equal(failed.load(), 0);
+        assert_true(got.load() <= 1);
+        assert_int_equal(intruder.load(), 0);
+        assert_int_equal(d.raw_integer("SELECT count(*) FROM dialogues"), 0);
+    }
+}
+
 void version_1_store_is_migrated(void**) {
     test::StoreDir d;
     okey::NewStoreOptions with_role;
@@ -112,6 +142,7 @@ int main() {
         cmocka_unit_test(taken_once_by_its_login_before_it_expires),
         cmocka_unit_test(expired_dialogues_are_swept),
         cmocka_unit_test(racing_takes_get_it_once),
+        cmocka_unit_test(racing_takes_of_two_logins),
         cmocka_unit_test(version_1_store_is_migrated),
     };
     std::printf("store backend: %s\n", okey::test::backend_name());
