@@ -3,7 +3,8 @@
 # bench/timing/run-bench.sh — median refusal time for an unknown login and for
 # a known login with a wrong passcode, through the real PAM stack (pam_wrapper:
 # no change to /etc/pam.d). Prints both medians and their relative difference.
-#   bench/timing/run-bench.sh [BUILD-DIR] [--iterations N] [--dir FOLDER]
+#   bench/timing/run-bench.sh [BUILD-DIR] [--iterations N] [--dir FOLDER]...
+# (default: the store on a disk, /var/tmp, then on tmpfs, /dev/shm)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$here/build}

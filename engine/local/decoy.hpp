@@ -2,7 +2,9 @@
 // engine/local/decoy.hpp — the work a refused login does when there is nothing real
 // to check (unknown login, no key): the same Argon2id cost and the same code
 // verification as a real attempt, so that timing does not tell a stranger
-// which logins exist (DESIGN.md §4, unknown_user = "deny").
+// which logins exist (DESIGN.md §4, unknown_user = "deny"). The store work
+// is done by the store itself: Store::load_login opens a decoy sealed value
+// for a login without a key, Store::charge_decoy makes a failure charge's write.
 #pragma once
 
 #include "engine/config.hpp"

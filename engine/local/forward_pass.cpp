@@ -63,17 +63,20 @@ FlowRound LoginFlow::start_forwarded(const LoginContext& context, std::string_vi
     if (auto decided = open_login(context, texts)) return std::move(*decided);
     state_.phase = FlowPhase::passcode;
     const unsigned pin_min = config_.pin.min_length, pin_max = config_.pin.max_length;
-    if (state_.decoy != Decoy::none) {
-        spend_forwarded_decoy_work(config_, split(typed, 6, pin_min, pin_max), clock_.now());
-        return refuse(decoy_reason(state_.decoy));
-    }
+    // Nothing real to check: a real login's work, the store's included.
+    auto spend_decoy = [&](const Splits& splits, std::string reason) {
+        const std::int64_t now = clock_.now();
+        if (auto charged = store_.charge_decoy(now); !charged)
+            return decide(store_failure(charged.error()));
+        spend_forwarded_decoy_work(config_, splits, now);
+        return refuse(std::move(reason));
+    };
+    if (state_.decoy != Decoy::none)
+        return spend_decoy(split(typed, 6, pin_min, pin_max), decoy_reason(state_.decoy));
     const TokenRecord& token = *view_->token;
     const Splits splits = split(typed, token.spec.digits, pin_min, pin_max);
-    if (in_new_pin_mode(view_->user)) {
-        // The code alone, then the PIN twice: not something one field can give.
-        spend_forwarded_decoy_work(config_, splits, clock_.now());
-        return refuse("new-PIN mode needs a conversation");
-    }
+    // The code alone, then the PIN twice: not something one field can give.
+    if (in_new_pin_mode(view_->user)) return spend_decoy(splits, "new-PIN mode needs a conversation");
     auto key = current_key();
     if (!key) return key_unusable(key.error());
 

@@ -190,9 +190,13 @@ FlowRound LoginFlow::begin_normal(const LoginContext& context) {
 
 LoginFlow::Attempt LoginFlow::check_decoy(std::string_view passcode) {
     // Parse as a 6-digit key would; a malformed passcode skips the slow work,
-    // exactly as a real login does.
+    // exactly as a real login does. The store's work is a real login's too:
+    // its key read and opened (load_login), its failure charge's transaction.
     auto parsed = otp::parse_passcode(passcode, passcode_rules(6));
-    if (parsed) spend_decoy_work(config_, parsed->pin, parsed->code, clock_.now());
+    const std::int64_t now = clock_.now();
+    if (auto charged = store_.charge_decoy(now); !charged)
+        return {decide(store_failure(charged.error()))};
+    if (parsed) spend_decoy_work(config_, parsed->pin, parsed->code, now);
     return {refuse(decoy_reason(state_.decoy)), true};
 }
 

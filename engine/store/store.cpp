@@ -7,6 +7,14 @@
 #include "engine/store/store_impl.hpp"
 
 namespace okey {
+namespace {
+
+// The additional data of the decoy sealed value: no serial has a space.
+constexpr std::string_view decoy_aad = "okey decoy";
+// The decoy row's counter starts again from zero here.
+constexpr unsigned decoy_count_wrap = 1U << 30;
+
+}  // namespace
 
 std::string_view to_string(KeyKind kind) {
     return kind == KeyKind::software ? "software" : "hardware";
@@ -47,6 +55,11 @@ Result<Store> Store::open(const StoreOptions& options) {
     if (auto migrated = store::migrate(*db.value()); !migrated) return migrated.error();
     auto impl = std::unique_ptr<Impl>(
         new Impl{options, std::move(db.value()), std::move(box.value())});
+    // A key secret's size (SHA-1 keys); nothing secret in it.
+    const std::vector<std::uint8_t> decoy_secret(20, 0x5a);
+    auto sealed = impl->box.seal(decoy_secret, decoy_aad);
+    if (!sealed) return sealed.error();
+    impl->decoy_sealed = std::move(sealed.value());
     return Store(std::move(impl));
 }
 
@@ -66,13 +79,15 @@ Result<std::optional<LoginView>> Store::load_login(std::string_view login) {
         user->bind_text(1, login);
         auto row = user->step();
         if (!row) return row.error();
-        if (!row.value()) return std::optional<LoginView>();
+        const bool known = row.value();
         LoginView view;
-        view.user.login = std::string(login);
-        view.user.pin_hash = user->text(0);
-        view.user.pin_state = user->text(1) == "set" ? PinState::set : PinState::new_pin_required;
-        view.user.failures = static_cast<unsigned>(user->integer(2));
-        view.user.locked_until = user->integer(3);
+        if (known) {
+            view.user.login = std::string(login);
+            view.user.pin_hash = user->text(0);
+            view.user.pin_state = user->text(1) == "set" ? PinState::set : PinState::new_pin_required;
+            view.user.failures = static_cast<unsigned>(user->integer(2));
+            view.user.locked_until = user->integer(3);
+        }
 
         static const std::string token_sql = std::string("SELECT ") + store::token_columns +
                                              " FROM tokens WHERE owner = ?1 AND state = 'assigned'";
@@ -89,7 +104,10 @@ Result<std::optional<LoginView>> Store::load_login(std::string_view login) {
             if (!secret) return secret.error();
             view.token = std::move(record.value());
             view.secret = std::move(secret.value());
+        } else if (auto decoy = impl_->box.open(impl_->decoy_sealed, decoy_aad); !decoy) {
+            return make_error(Errc::corrupt, "the decoy value does not open");
         }
+        if (!known) return std::optional<LoginView>();
         return std::optional<LoginView>(std::move(view));
     });
 }
@@ -97,15 +115,11 @@ Result<std::optional<LoginView>> Store::load_login(std::string_view login) {
 Result<ChargeResult> Store::charge_failure(std::string_view login, std::int64_t now,
                                            unsigned max_failures, unsigned lock_seconds) {
     return impl_->write_for(login, [&]() -> Result<ChargeResult> {
-        auto read = impl_->db->prepare("SELECT failures, locked_until FROM users WHERE login = ?1");
-        if (!read) return read.error();
-        read->bind_text(1, login);
-        auto row = read->step();
-        if (!row) return row.error();
-        if (!row.value()) return make_error(Errc::not_found, "login " + std::string(login) + ": unknown");
-        ChargeResult charge;
-        charge.failures = static_cast<unsigned>(read->integer(0));
-        charge.locked_until = read->integer(1);
+        auto counter = impl_->read_counter(login);
+        if (!counter) return counter.error();
+        if (!counter.value())
+            return make_error(Errc::not_found, "login " + std::string(login) + ": unknown");
+        ChargeResult charge = *counter.value();
         if (charge.locked_until == lock_forever || charge.locked_until > now) {
             charge.was_locked = true;
             return charge;
@@ -115,16 +129,55 @@ Result<ChargeResult> Store::charge_failure(std::string_view login, std::int64_t 
         charge.failures += 1;
         if (charge.failures >= max_failures)
             charge.locked_until = lock_seconds == 0 ? lock_forever : now + lock_seconds;
-        auto write = impl_->db->prepare(
-            "UPDATE users SET failures = ?2, locked_until = ?3, updated = ?4 WHERE login = ?1");
-        if (!write) return write.error();
-        write->bind_text(1, login)
-            .bind_int(2, charge.failures)
-            .bind_int(3, charge.locked_until)
-            .bind_int(4, now);
-        if (auto done = write->run(); !done) return done.error();
+        if (auto done = impl_->write_counter(login, charge, now); !done) return done.error();
         return charge;
     });
+}
+
+Result<void> Store::charge_decoy(std::int64_t now) {
+    // Under the decoy row's own lock, as a login write under its login's.
+    return impl_->write_for(decoy_login, [&]() -> Result<void> {
+        auto made = impl_->db->prepare(
+            "INSERT INTO users (login, pin_hash, pin_state, failures, locked_until, created, updated) "
+            "VALUES (?1, '', 'new_pin_required', 0, 0, ?2, ?2) ON CONFLICT (login) DO NOTHING");
+        if (!made) return made.error();
+        made->bind_text(1, decoy_login).bind_int(2, now);
+        if (auto done = made->run(); !done) return done;
+        // charge_failure's statements. The counter counts decoy charges and
+        // never locks; it must change every time, as a real charge's does:
+        // SQLite writes nothing for a row rewritten with the same values.
+        auto counter = impl_->read_counter(decoy_login);
+        if (!counter) return counter.error();
+        if (!counter.value()) return make_error(Errc::corrupt, "the decoy row is missing");
+        ChargeResult charge;
+        charge.failures = (counter.value()->failures + 1) % decoy_count_wrap;
+        return impl_->write_counter(decoy_login, charge, now);
+    });
+}
+
+Result<std::optional<ChargeResult>> Store::Impl::read_counter(std::string_view login) {
+    auto read = db->prepare("SELECT failures, locked_until FROM users WHERE login = ?1");
+    if (!read) return read.error();
+    read->bind_text(1, login);
+    auto row = read->step();
+    if (!row) return row.error();
+    if (!row.value()) return std::optional<ChargeResult>();
+    ChargeResult counter;
+    counter.failures = static_cast<unsigned>(read->integer(0));
+    counter.locked_until = read->integer(1);
+    return std::optional<ChargeResult>(counter);
+}
+
+Result<void> Store::Impl::write_counter(std::string_view login, const ChargeResult& counter,
+                                        std::int64_t now) {
+    auto write = db->prepare(
+        "UPDATE users SET failures = ?2, locked_until = ?3, updated = ?4 WHERE login = ?1");
+    if (!write) return write.error();
+    write->bind_text(1, login)
+        .bind_int(2, counter.failures)
+        .bind_int(3, counter.locked_until)
+        .bind_int(4, now);
+    return write->run();
 }
 
 // Under a.login's lock: the key is changed only once found assigned to it.

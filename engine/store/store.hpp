@@ -97,6 +97,10 @@ struct LoginView {
     otp::SecretBytes secret;           // its decrypted secret (empty without token)
 };
 
+// The users row charge_decoy writes. ':' is in no login: passwd(5) separates
+// its fields with it, and the store refuses it in every login it is given.
+inline constexpr std::string_view decoy_login = "okey:decoy";
+
 struct ChargeResult {
     bool was_locked = false;        // the login was already locked: no attempt allowed
     unsigned failures = 0;          // after this charge
@@ -210,13 +214,21 @@ public:
     ~Store();
 
     // ---- the login path ----
-    // nullopt: the login is unknown to the store.
+    // nullopt: the login is unknown to the store. The key's row is read and
+    // its secret opened for every login; one without a key opens a decoy
+    // sealed value instead, so that both cost the same.
     Result<std::optional<LoginView>> load_login(std::string_view login);
     // Charge one failure before any slow work; when failures reach
     // max_failures, lock for lock_seconds (0: lock_forever). A login already
     // locked is not charged: was_locked = true.
     Result<ChargeResult> charge_failure(std::string_view login, std::int64_t now,
                                         unsigned max_failures, unsigned lock_seconds);
+    // What charge_failure costs, for a login with nothing to charge (unknown,
+    // or holding no key): the same durable write transaction, on the row of
+    // decoy_login, so that a refusal takes as long whether the login exists
+    // or not (DESIGN.md §4.4). The row is made at its first use; it stands
+    // for no one and never locks; its counter counts the decoy charges.
+    Result<void> charge_decoy(std::int64_t now);
     Result<StepVerdict> accept_step(const StepAcceptance& acceptance);
     // Replace a PIN hash made with older Argon2 parameters (after a success).
     Result<void> upgrade_pin_hash(std::string_view login, const std::string& pin_hash);

@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace okey {
 
@@ -22,6 +23,8 @@ struct Store::Impl {
     StoreOptions options;
     std::unique_ptr<store::Connection> db;
     store::SecretBox box;
+    // Sealed at open, opened by load_login for a login without a key.
+    std::vector<std::uint8_t> decoy_sealed = {};
 
     // Run body() inside one transaction; a refusal rolls everything back;
     // Errc::busy (a lock held by another client past busy_timeout, a
@@ -65,6 +68,10 @@ struct Store::Impl {
     Result<void> assign_token(const TokenRecord& token, std::string_view login,
                               std::int64_t now);
     Result<std::optional<std::string>> assigned_serial(std::string_view login);
+    // The counter of a login's row, as charge_failure reads and writes it.
+    Result<std::optional<ChargeResult>> read_counter(std::string_view login);
+    Result<void> write_counter(std::string_view login, const ChargeResult& counter,
+                               std::int64_t now);
     // The login's PIN hash, "" in new-PIN mode (StepAcceptance::pin_judged).
     Result<std::string> current_pin(std::string_view login);
     // Open every sealed value in `db` (key secrets, refill tokens) under this

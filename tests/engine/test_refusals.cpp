@@ -184,6 +184,47 @@ void unknown_login_ignored(void** state) {
     w.expect(w.login(), LoginOutcome::success, "passcode accepted");
 }
 
+// A login with nothing real to check does a real login's store work: the
+// failure charge's durable write transaction (on the decoy row, standing for
+// no one), so that a slow disk does not tell which logins exist (issue 15).
+void decoys_do_a_known_logins_store_work(void** state) {
+    World& w = world(state);
+    const std::string decoy = "okey:decoy";  // decoy_login
+    auto decoy_written = [&] {
+        return w.location->integer("SELECT updated FROM users WHERE login = '" + decoy + "'");
+    };
+    const UserRecord member = w.user();
+    w.answer(wrong_passcode(w));
+    w.expect(w.login(std::nullopt, "nobody"), LoginOutcome::refused, "unknown login");
+    assert_int_equal(decoy_written(), t0);
+    // One write per attempt, malformed passcodes included (as a real login's charge).
+    w.clock.time = t0 + 7;
+    w.answer("not a passcode");
+    w.expect(w.login(std::nullopt, "nobody"), LoginOutcome::refused, "unknown login");
+    assert_int_equal(decoy_written(), t0 + 7);
+    // A login whose key is lost has nothing to check either.
+    must(w.store->mark_lost(the_serial, Act{t0 + 8, "lost"}), "mark_lost");
+    w.clock.time = t0 + 9;
+    w.answer(passcode(w));
+    w.expect(w.login(), LoginOutcome::refused, "no key");
+    assert_int_equal(decoy_written(), t0 + 9);
+    // The decoy row counts its charges, never locks, and touches no real login.
+    const UserRecord row = must(w.store->get_user(decoy), "get_user");
+    assert_int_equal(row.failures, 3);
+    assert_int_equal(row.locked_until, 0);
+    assert_int_equal(w.user().failures, member.failures);
+    // Logins left to other modules do no work at all.
+    w.config.unknown_user = UnknownUserPolicy::ignore;
+    w.clock.time = t0 + 11;
+    w.expect(w.login(std::nullopt, "nobody"), LoginOutcome::ignored, "unknown login");
+    assert_int_equal(decoy_written(), t0 + 9);
+    // It is no login: nobody can be given a key under its name.
+    KeySpec spec;
+    spec.serial = "OK0002";
+    must(w.store->add_token(spec, w.secret, Act{t0, "delivered"}), "add_token");
+    assert_false(w.store->assign("OK0002", decoy, Act{t0, "assign"}).ok());
+}
+
 void hostile_login_name_is_escaped_in_the_log(void** state) {
     World& w = world(state);
     w.answer(passcode(w));
@@ -249,6 +290,8 @@ int main() {
         cmocka_unit_test_setup_teardown(unknown_login_denied, setup_world_with_pin,
                                         teardown_world),
         cmocka_unit_test_setup_teardown(unknown_login_ignored, setup_world_with_pin,
+                                        teardown_world),
+        cmocka_unit_test_setup_teardown(decoys_do_a_known_logins_store_work, setup_world_with_pin,
                                         teardown_world),
         cmocka_unit_test_setup_teardown(hostile_login_name_is_escaped_in_the_log,
                                         setup_world_with_pin, teardown_world),

@@ -281,6 +281,12 @@ void full_filesystem(void**) {
         if (result.pam_code == PAM_SUCCESS) fail_msg("full filesystem: a login succeeded that could not be recorded");
         if (result.pam_code != PAM_AUTHINFO_UNAVAIL && result.pam_code != PAM_SERVICE_ERR)
             fail_msg("full filesystem: PAM code %d\n%s", result.pam_code, result.log.c_str());
+        // A stranger gets the member's answer: the decoy's charge is a write
+        // too, so not even a full disk tells which logins exist.
+        const auto stranger = run_in_child([&] { return login_now("okey-full", "stranger", {passcode}); });
+        if (stranger.pam_code != result.pam_code)
+            fail_msg("full filesystem: PAM code %d for an unknown login, %d for a known one\n%s",
+                     stranger.pam_code, result.pam_code, stranger.log.c_str());
     }
     assert_string_equal(checksum(store.store_path).c_str(), before.c_str());
     close(fd);
