@@ -11,10 +11,7 @@
 // reassigning a key while its login logs in; one login's failures charged
 // from many threads while other logins log in beside it.
 #include "engine/store/postgresql/connection.hpp"
-#include "store_fixture.hpp"
-
-#include <libpq-fe.h>
-#include <sqlite3.h>
+#include "holder.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -27,7 +24,9 @@ using okey::KeyState;
 using okey::StepVerdict;
 using okey::Store;
 using okey::store::Access;
+using okey::store::postgresql::begin_sql;
 using test::act;
+using test::Holder;
 using test::on_sqlite;
 using test::rfc_secret;
 using test::spec;
@@ -35,41 +34,6 @@ using test::spec;
 namespace {
 
 const std::int64_t t0 = 1'700'000'000;
-
-// Another client with one transaction open, begun as the store begins one of
-// `access` (on SQLite: BEGIN IMMEDIATE for any write).
-class Holder {
-public:
-    Holder(const test::StoreDir& d, Access access, const std::string& login = "") {
-        if (on_sqlite()) {
-            assert_int_equal(sqlite3_open(d.options.path.c_str(), &sqlite_), SQLITE_OK);
-            assert_int_equal(sqlite3_exec(sqlite_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr),
-                             SQLITE_OK);
-            return;
-        }
-        pg_ = PQconnectdb(d.options.path.c_str());
-        assert_int_equal(PQstatus(pg_), CONNECTION_OK);
-        PGresult* r = PQexec(pg_, okey::store::postgresql::begin_sql(access, login).c_str());
-        auto status = PQresultStatus(r);
-        PQclear(r);
-        assert_true(status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK);
-    }
-    ~Holder() { release(); }
-    Holder(const Holder&) = delete;
-    Holder& operator=(const Holder&) = delete;
-    void release() {
-        if (sqlite_) sqlite3_exec(sqlite_, "ROLLBACK", nullptr, nullptr, nullptr);
-        sqlite3_close(sqlite_);
-        sqlite_ = nullptr;
-        if (pg_) PQclear(PQexec(pg_, "ROLLBACK"));
-        PQfinish(pg_);
-        pg_ = nullptr;
-    }
-
-private:
-    sqlite3* sqlite_ = nullptr;
-    PGconn* pg_ = nullptr;
-};
 
 // Two logins, each with a key; the second store client gives up after 300 ms.
 struct TwoLogins {
@@ -124,7 +88,7 @@ void login_writes_busy(TwoLogins& w, const std::string& login, const std::string
 // same login's, and every administrative act, wait.
 void a_login_write_holds_only_its_login(void**) {
     TwoLogins w;
-    Holder alice(w.d, Access::login, "alice");
+    Holder alice(w.d, begin_sql(Access::login, "alice"));
     if (on_sqlite()) {
         login_writes_busy(w, "bob", "KB");
     } else {
@@ -148,7 +112,7 @@ void a_login_write_holds_only_its_login(void**) {
 // An administrative write held open: no other write of any kind runs.
 void an_administrative_write_is_alone(void**) {
     TwoLogins w;
-    Holder admin(w.d, Access::write);
+    Holder admin(w.d, begin_sql(Access::write, ""));
     login_writes_busy(w, "alice", "KA");
     login_writes_busy(w, "bob", "KB");
     assert_refused(w.client.append_audit(login_row("bob")), Errc::busy, w.d.db.shown());
@@ -161,7 +125,7 @@ void an_administrative_write_is_alone(void**) {
 // Audit rows held open: logins go on (PostgreSQL), an administrative act waits.
 void an_append_holds_off_only_administrative_acts(void**) {
     TwoLogins w;
-    Holder audit(w.d, Access::append);
+    Holder audit(w.d, begin_sql(Access::append, ""));
     if (on_sqlite()) login_writes_busy(w, "alice", "KA");
     else login_writes(w.client, "alice", "KA", 100);
     assert_refused(w.client.return_to_stock("KB", act(t0)), Errc::busy, w.d.db.shown());
@@ -172,7 +136,6 @@ void an_append_holds_off_only_administrative_acts(void**) {
 // The login locks are a protocol between every okey sharing a database (an
 // okeyd of the last release beside one of this): their keys never change.
 void lock_keys_are_fixed(void**) {
-    using okey::store::postgresql::begin_sql;
     const std::string login = begin_sql(Access::login, "jdupont");
     assert_string_equal(login.c_str(),
                         "BEGIN ISOLATION LEVEL READ COMMITTED; "

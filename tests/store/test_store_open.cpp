@@ -6,7 +6,7 @@
 // PostgreSQL: no password in the URI, the key file made only when missing,
 // the service role unable to change the audit, an unreachable server.
 #include "engine/store/schema.hpp"
-#include "store_fixture.hpp"
+#include "holder.hpp"
 
 #include <fcntl.h>
 #include <libpq-fe.h>
@@ -95,42 +95,6 @@ void foreign_database_refused(void**) {
     assert_false(exists(d.options.key_file));
 }
 
-// A client that holds the write lock (SQLite) or the login's row (PostgreSQL).
-class LockHolder {
-public:
-    explicit LockHolder(const test::StoreDir& d) {
-        if (on_sqlite()) {
-            assert_int_equal(sqlite3_open(d.options.path.c_str(), &sqlite_), SQLITE_OK);
-            assert_int_equal(sqlite3_exec(sqlite_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr),
-                             SQLITE_OK);
-            return;
-        }
-        pg_ = PQconnectdb(d.options.path.c_str());
-        assert_int_equal(PQstatus(pg_), CONNECTION_OK);
-        run("BEGIN");
-        run("SELECT failures FROM users WHERE login = 'jdupont' FOR UPDATE");
-    }
-    ~LockHolder() { release(); }
-    void release() {
-        if (sqlite_) sqlite3_exec(sqlite_, "COMMIT", nullptr, nullptr, nullptr);
-        sqlite3_close(sqlite_);
-        sqlite_ = nullptr;
-        if (pg_) run("COMMIT");
-        PQfinish(pg_);
-        pg_ = nullptr;
-    }
-
-private:
-    void run(const char* sql) {
-        PGresult* r = PQexec(pg_, sql);
-        auto status = PQresultStatus(r);
-        PQclear(r);
-        assert_true(status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK);
-    }
-    sqlite3* sqlite_ = nullptr;
-    PGconn* pg_ = nullptr;
-};
-
 void busy_becomes_an_error(void**) {
     test::StoreDir d;
     auto store = d.make();
@@ -138,7 +102,9 @@ void busy_becomes_an_error(void**) {
     assert_ok(store.assign("K1", "jdupont", act(t0)));
     d.options.busy_timeout_ms = 200;
     auto impatient = d.open();
-    LockHolder other(d);
+    // SQLite: the write lock; PostgreSQL: the login's row, waited for inside
+    // a transaction.
+    test::Holder other(d, "BEGIN; SELECT failures FROM users WHERE login = 'jdupont' FOR UPDATE");
     assert_refused(impatient.charge_failure("jdupont", t0, 5, 900), Errc::busy, d.db.shown());
     // Reads still work (WAL; a PostgreSQL snapshot).
     assert_ok(impatient.load_login("jdupont"));
