@@ -83,7 +83,7 @@ struct RemoteSettings {
     std::string client_key;
     long connect_timeout_ms = 2000;
     long timeout_ms = 5000;
-    unsigned max_rounds = 4;
+    unsigned max_rounds = 8;  // new-PIN mode with its three tries and the code after: 7
     FailMode failmode = FailMode::secure;
 };
 

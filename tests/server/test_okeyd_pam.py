@@ -54,9 +54,9 @@ def add_service(name, urls, extra=""):
     path = os.path.join(site.dir, "pam-" + name + ".conf")
     with open(path, "w") as out:
         out.write('backend = "remote";\nstore = "%s/none/okey.db";\n' % site.dir)
-        # max_rounds = 8: new-PIN mode with a mistyped confirmation takes 5 rounds.
+        # max_rounds left at its default: new-PIN mode with all its tries fits.
         out.write('remote: { urls = [ %s ]; ca_file = "%s"; connect_timeout_ms = 2000;\n'
-                  '          timeout_ms = 8000; max_rounds = 8; %s };\n' % (
+                  '          timeout_ms = 8000; %s };\n' % (
                       ", ".join('"%s"' % u for u in urls), site.ca[1], extra))
     os.chmod(path, 0o644)
     with open(os.path.join(SERVICES, name), "w") as out:
@@ -152,10 +152,11 @@ class ManyServers(unittest.TestCase):
         self.assertTrue(authenticate("server-a", login,
                                      [totp(now - 30), PIN, PIN, PIN + totp(now)]))
         self.assertEqual(site.user(login)["pin_state"], "set")
-        # A mismatch is said and asked again; then the PIN is set as chosen.
+        # A mismatch is said and asked again, twice (all three tries, seven rounds
+        # within the default max_rounds); then the PIN is set as chosen.
         login = self.key("pam-newpin2")
-        self.assertTrue(authenticate("server-b", login,
-                                     [totp(now - 30), PIN, "1357", PIN, PIN, PIN + totp(now)]))
+        self.assertTrue(authenticate("server-b", login, [totp(now - 30), PIN, "1357", PIN,
+                                                         "2468", PIN, PIN, PIN + totp(now)]))
         self.assertTrue(two.logged("login=pam-newpin2", "outcome=success"))
 
     def test_a_passcode_used_on_one_server_is_refused_on_the_other(self):

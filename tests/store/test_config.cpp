@@ -60,7 +60,7 @@ void assert_defaults(const Config& c) {
                 c.remote.pinned_public_key.empty());
     assert_int_equal(c.remote.connect_timeout_ms, 2000);
     assert_int_equal(c.remote.timeout_ms, 5000);
-    assert_int_equal(c.remote.max_rounds, 4);
+    assert_int_equal(c.remote.max_rounds, 8);
     assert_true(c.remote.failmode == okey::FailMode::secure);
     assert_true(c.offline.enabled);
     assert_int_equal(c.offline.max_age_days, 7);
