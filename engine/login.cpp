@@ -57,8 +57,9 @@ LoginResult internal_failure(const char* what) noexcept {
     return result;
 }
 
-LogLevel level_for(LoginOutcome outcome) {
-    switch (outcome) {
+LogLevel level_for(const LoginResult& result) {
+    if (result.alarm) return LogLevel::warning;
+    switch (result.outcome) {
     case LoginOutcome::success: return LogLevel::info;
     case LoginOutcome::ignored: return LogLevel::info;
     case LoginOutcome::refused:
@@ -70,7 +71,7 @@ LogLevel level_for(LoginOutcome outcome) {
 }
 
 void log_outcome(Logger& logger, const LoginContext& context, const LoginResult& result) {
-    logger.log(level_for(result.outcome),
+    logger.log(level_for(result),
                "login=" + log_field(context.login) + " serial=" + log_field(result.serial) +
                    " service=" + log_field(context.service) +
                    " rhost=" + log_field(context.remote_host) +

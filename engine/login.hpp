@@ -50,6 +50,7 @@ struct LoginResult {
     LoginOutcome outcome = LoginOutcome::refused;
     std::string serial;  // the key concerned, "" when none
     std::string reason;  // for the log and audit: never a secret
+    bool alarm = false;  // logged at warning level: a lost key was used (stolen?)
 };
 
 // The trusted owner of the store / key file is config-independent: root for

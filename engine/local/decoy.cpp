@@ -48,9 +48,7 @@ std::string decoy_pin_hash(const Argon2Settings& params) {
            base64_unpadded(decoy_digest.data(), decoy_digest.size());
 }
 
-void spend_decoy_work(const Config& config, std::string_view pin, std::string_view code,
-                      std::int64_t now) {
-    (void)otp::verify_pin(decoy_pin_hash(config.pin.argon2), pin);
+void spend_decoy_code_check(const Config& config, std::string_view code, std::int64_t now) {
     auto key = otp::Key::make(decoy_key_secret, OKEY_OTP_SHA1,
                               code.size() == 8 ? 8U : 6U, 30);
     if (!key) return;

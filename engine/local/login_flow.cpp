@@ -64,8 +64,12 @@ std::optional<FlowRound> LoginFlow::open_login(const LoginContext& context, cons
     }
     LoginView& view = *loaded.value();
     // Lost, stock and retired keys are not assigned: such logins have no key.
+    // Their passcode is still checked for real: an emergency code may log
+    // them in, and a lost key's code is told to the administrator.
     if (!view.token || view.token->state != KeyState::assigned || view.token->owner != context.login) {
         state_.decoy = Decoy::no_key;
+        view.token.reset();
+        view_ = std::move(view);
         return std::nullopt;
     }
     state_.serial = view.token->spec.serial;
@@ -148,16 +152,23 @@ std::optional<LoginResult> LoginFlow::refresh(std::optional<std::string_view> se
 std::optional<LoginResult> LoginFlow::reload(std::optional<std::string_view> sealed) {
     view_.reset();
     auto loaded = store_.load_login(state_.login);
-    // A decoy reads what a real login reads, and decides nothing from it.
-    if (state_.decoy != Decoy::none) {
-        if (sealed && !flow_state_sealed_by(*sealed, {}))
-            return login_result(LoginOutcome::refused, "", "dialogue state altered");
-        return std::nullopt;
-    }
+    // A state without a key has no key to seal it with.
+    if (state_.decoy != Decoy::none && sealed && !flow_state_sealed_by(*sealed, {}))
+        return login_result(LoginOutcome::refused, "", "dialogue state altered");
+    // An unknown login reads what a real login reads, and decides nothing from it.
+    if (state_.decoy == Decoy::unknown_login) return std::nullopt;
     if (!loaded) return store_failure(loaded.error());
     const std::string& serial = state_.serial;
     if (!loaded.value()) return login_result(LoginOutcome::refused, serial, "key changed during login");
     LoginView& view = *loaded.value();
+    const bool has_key = view.token && view.token->state == KeyState::assigned &&
+                         view.token->owner == state_.login;
+    if (state_.decoy == Decoy::no_key) {
+        if (has_key) return login_result(LoginOutcome::refused, serial, "key changed during login");
+        view.token.reset();
+        view_ = std::move(view);
+        return std::nullopt;
+    }
     if (!view.token || view.token->state != KeyState::assigned || view.token->owner != state_.login ||
         view.token->spec.serial != serial)
         return login_result(LoginOutcome::refused, serial, "key changed during login");
@@ -174,8 +185,8 @@ std::optional<LoginResult> LoginFlow::reload(std::optional<std::string_view> sea
     return std::nullopt;
 }
 
-// Normal mode, or a decoy (unknown login, no key): the same prompts and
-// work, then a refusal giving the decoy's reason.
+// Normal mode, or a login without a key to check (unknown, or holding no
+// key): the same prompts and work (engine/local/passcode.cpp).
 FlowRound LoginFlow::begin_normal(const LoginContext& context) {
     state_.phase = FlowPhase::passcode;
     const bool may_ask = config_.try_first_pass && !config_.use_first_pass;
@@ -186,83 +197,6 @@ FlowRound LoginFlow::begin_normal(const LoginContext& context) {
         return refuse("no passcode from earlier module");
     }
     return ask(state_, texts_->passcode);
-}
-
-LoginFlow::Attempt LoginFlow::check_decoy(std::string_view passcode) {
-    // Parse as a 6-digit key would; a malformed passcode skips the slow work,
-    // exactly as a real login does. The store's work is a real login's too:
-    // its key read and opened (load_login), its failure charge's transaction.
-    auto parsed = otp::parse_passcode(passcode, passcode_rules(6));
-    const std::int64_t now = clock_.now();
-    if (auto charged = store_.charge_decoy(now); !charged)
-        return {decide(store_failure(charged.error()))};
-    if (parsed) spend_decoy_work(config_, parsed->pin, parsed->code, now);
-    return {refuse(decoy_reason(state_.decoy)), true};
-}
-
-LoginFlow::Attempt LoginFlow::check_passcode(std::string_view passcode) {
-    if (state_.decoy != Decoy::none) return check_decoy(passcode);
-    const TokenRecord& token = *view_->token;
-    auto key = current_key();
-    if (!key) return {key_unusable(key.error())};
-    auto parsed = otp::parse_passcode(passcode, passcode_rules(token.spec.digits));
-
-    // Charged before any slow work, so parallel guesses count against the lockout.
-    const std::int64_t now = clock_.now();
-    auto charge = charge_failure(now);
-    if (!charge) return {decide(store_failure(charge.error()))};
-    if (!parsed) return {refuse("malformed passcode"), true};
-
-    // Both checks, always: the time taken must not tell which part was wrong.
-    const bool pin_ok = otp::verify_pin(view_->user.pin_hash, parsed->pin) == OKEY_OTP_OK;
-    auto match = key->verify(parsed->code, now, window(), token_state(token));
-    if (!match) return {refuse("code check failed: " + std::string(otp::error_text(match.error())))};
-    return judge(charge->was_locked, pin_ok, match.value(), parsed->pin);
-}
-
-// The decision on a passcode whose PIN and code were both checked.
-LoginFlow::Attempt LoginFlow::judge(bool was_locked, bool pin_ok, const otp::Match& match,
-                                    std::string_view pin) {
-    const TokenRecord& token = *view_->token;
-    const okey_otp_verdict verdict = match.verdict;
-    if (was_locked) {
-        // During a lock the PIN is never judged (it was hashed only so the
-        // time taken is the same): tries are not charged then, and an answer
-        // that depended on the PIN would let whoever holds the key try PINs
-        // until "locked" appears. The key's code is the proof of possession,
-        // burnt at once: one answer per step, none about the PIN.
-        if (verdict == OKEY_OTP_MATCH) {
-            if (auto refusal = accept(match.step, token.drift, false))
-                return {decide(std::move(*refusal))};
-            return {told_refusal(LoginOutcome::locked, "login locked", texts_->login_locked)};
-        }
-        // Generic, and asking again like any wrong passcode: nothing tells the lock.
-        return {refuse("login locked, code not proven"), true};
-    }
-    if (!pin_ok || verdict == OKEY_OTP_NO_MATCH) return {refuse("wrong passcode"), true};
-    if (verdict == OKEY_OTP_REPLAY) return {refuse("replayed code"), true};
-    if (key_expired(token)) {
-        if (verdict == OKEY_OTP_MATCH) {
-            if (auto refusal = accept(match.step, token.drift, false, view_->user.pin_hash))
-                return {decide(std::move(*refusal))};
-            return {told_refusal(LoginOutcome::refused, "key expired", texts_->key_expired)};
-        }
-        return {refuse("key expired")};
-    }
-    if (verdict == OKEY_OTP_MATCH_RESYNC) {
-        // The key has drifted: the code matched step S only in the resync
-        // band. The next answer must be the code of S+1; sshd shows an
-        // information message only with the next prompt, so the reason is
-        // part of the prompt itself.
-        FlowState next = state_;
-        next.phase = FlowPhase::next_code;
-        next.step = match.step;
-        next.pin_hash = view_->user.pin_hash;  // the PIN proven: still the login's at the next round
-        return {ask(std::move(next), with_reason(texts_->next_code_reason, texts_->next_code))};
-    }
-    // The recorded drift stays: one code typed at a step boundary says little
-    // about the key's clock; next-code mode and okeyctl resync change it.
-    return {finish_success(match.step, token.drift, pin, view_->user.pin_hash, "passcode accepted")};
 }
 
 // The PIN was proven with the first code; the state does not keep it, so a

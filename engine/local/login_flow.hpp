@@ -23,6 +23,7 @@
 #include "engine/clock.hpp"
 #include "engine/config.hpp"
 #include "engine/local/flow_state.hpp"
+#include "engine/local/reading.hpp"
 #include "engine/logger.hpp"
 #include "engine/login.hpp"
 #include "engine/prompter.hpp"
@@ -101,13 +102,26 @@ private:
         bool may_ask_again = false;
     };
 
+    // An emergency code typed: its keyed hash, and which of the login's it is.
+    struct EmergencyMatch {
+        std::vector<std::uint8_t> hash;
+        std::optional<std::size_t> index;  // in view_->emergency_codes; nullopt: none
+    };
+
     std::optional<FlowRound> open_login(const LoginContext& context, const Texts& texts);
     FlowRound dispatch(std::string_view answer);
     std::optional<LoginResult> refresh(std::optional<std::string_view> sealed = std::nullopt);
     std::optional<LoginResult> reload(std::optional<std::string_view> sealed);
     FlowRound begin_normal(const LoginContext& context);
+    // engine/local/passcode.cpp: PIN + the key's code, an emergency code, a lost key.
     Attempt check_passcode(std::string_view passcode);
-    Attempt check_decoy(std::string_view passcode);
+    Attempt check_reading(Reading& reading);
+    Result<void> spend_decoy_checks(Reading& reading, std::int64_t now);
+    Result<EmergencyMatch> match_emergency_code(const Reading& reading, std::int64_t now);
+    const LostKey* match_lost_key(const Reading& reading, std::int64_t now) const;
+    FlowRound refuse_lost_key(const LostKey& lost, std::string_view detail);
+    Attempt use_emergency_code(const std::vector<std::uint8_t>& hash, std::int64_t now,
+                               std::optional<std::string> pin_judged, std::string_view pin);
     Attempt judge(bool was_locked, bool pin_ok, const otp::Match& match, std::string_view pin);
     FlowRound answer_next_code(std::string_view code);
     FlowRound begin_new_pin();

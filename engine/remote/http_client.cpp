@@ -12,8 +12,6 @@ namespace okey::remote {
 
 namespace {
 
-using SecretChars = std::vector<char, otp::WipingAllocator<char>>;
-
 void global_init_once() {
     // Never cleaned up: a PAM module cannot know when the host is done with curl.
     static std::once_flag once;
@@ -37,7 +35,8 @@ size_t write_reply(char* data, size_t size, size_t count, void* user) {
 }
 
 // Append "name=value" percent-encoded; the escaped copy of a secret is wiped.
-bool append_field(CURL* curl, SecretChars& body, const FormField& field) {
+bool append_field(CURL* curl, std::vector<char, otp::WipingAllocator<char>>& body,
+                  const FormField& field) {
     if (!body.empty()) body.push_back('&');
     for (std::string_view part : {field.name, field.value}) {
         char* escaped = curl_easy_escape(curl, part.data(), static_cast<int>(part.size()));
@@ -85,23 +84,40 @@ HttpClient::HttpClient(std::string base_url, TransportSettings settings)
 HttpClient::~HttpClient() = default;
 
 HttpReply HttpClient::post(std::string_view path, const std::vector<FormField>& fields) {
-    HttpReply reply;
-    CURL* curl = handle_->curl;
-    if (curl == nullptr) {
+    if (handle_->curl == nullptr) {
+        HttpReply reply;
         reply.reason = "cannot create a curl handle";
         return reply;
     }
-    const long timeout = settings_.timeout_ms;
-    const long connect_timeout = std::min(settings_.connect_timeout_ms, timeout);
-
     SecretChars body;
     body.reserve(256);
     for (const auto& field : fields) {
-        if (!append_field(curl, body, field)) {
+        if (!append_field(handle_->curl, body, field)) {
+            HttpReply reply;
             reply.reason = "cannot encode the form";
             return reply;
         }
     }
+    HttpReply reply = exchange(path, &body);
+    okey_otp_wipe(body.data(), body.size());
+    return reply;
+}
+
+HttpReply HttpClient::get(std::string_view path) {
+    if (handle_->curl == nullptr) {
+        HttpReply reply;
+        reply.reason = "cannot create a curl handle";
+        return reply;
+    }
+    return exchange(path, nullptr);
+}
+
+// One request under the transport rules: a POST of `body`, or a GET.
+HttpReply HttpClient::exchange(std::string_view path, const SecretChars* body) {
+    HttpReply reply;
+    CURL* curl = handle_->curl;
+    const long timeout = settings_.timeout_ms;
+    const long connect_timeout = std::min(settings_.connect_timeout_ms, timeout);
 
     const std::string url = base_url_ + std::string(path);
     char error_text[CURL_ERROR_SIZE] = {0};
@@ -146,9 +162,13 @@ HttpReply HttpClient::post(std::string_view path, const std::vector<FormField>& 
     curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(max_reply_bytes));
     curl_easy_setopt(curl, CURLOPT_USERAGENT, "okey");
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_POST, 1L);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+    if (body != nullptr) {
+        curl_easy_setopt(curl, CURLOPT_POST, 1L);
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body->data());
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body->size()));
+    } else {
+        curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+    }
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_reply);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_text);
@@ -159,7 +179,6 @@ HttpReply HttpClient::post(std::string_view path, const std::vector<FormField>& 
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);
     curl_slist_free_all(headers);
-    okey_otp_wipe(body.data(), body.size());
 
     if (sink.too_large || code == CURLE_FILESIZE_EXCEEDED) {
         okey_otp_wipe(reply.body.data(), reply.body.size());

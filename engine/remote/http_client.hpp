@@ -9,6 +9,9 @@
 // The form body is built here and wiped after use: it carries the passcode.
 #pragma once
 
+#include "engine/config.hpp"
+#include "engine/result.hpp"
+
 #include <okey/otp.hpp>
 
 #include <cstddef>
@@ -39,6 +42,11 @@ enum class Transport {
     failed,       // TLS verification, oversized or otherwise unusable reply: refusal
     time_limit,   // not sent: the login's time limits came first (remote_login.cpp)
 };
+
+// The transport settings of the config's `remote:` group, the client
+// certificate and key read through the file-trust rules (the key as
+// strictly as the key file).
+Result<TransportSettings> transport_settings(const Config& config, unsigned trusted_owner);
 
 struct FormField {
     std::string_view name;
@@ -71,8 +79,13 @@ public:
     // POST an application/x-www-form-urlencoded form to base_url + path,
     // within connect_timeout_ms / timeout_ms.
     HttpReply post(std::string_view path, const std::vector<FormField>& fields);
+    // GET base_url + path under the same rules (okeyctl doctor: /healthz).
+    HttpReply get(std::string_view path);
 
 private:
+    using SecretChars = std::vector<char, otp::WipingAllocator<char>>;
+    HttpReply exchange(std::string_view path, const SecretChars* body);
+
     struct Handle;
     std::string base_url_;
     TransportSettings settings_;

@@ -66,19 +66,20 @@ Result<Store> RemoteLogin::open_store() const {
 
 // The transport rules, with the client certificate and key read once per
 // login through the file-trust rules (the key as strictly as the key file).
-Result<TransportSettings> RemoteLogin::transport_settings() const {
+Result<TransportSettings> transport_settings(const Config& config, unsigned trusted_owner) {
+    const RemoteSettings& remote = config.remote;
     TransportSettings transport;
-    transport.ca_file = remote_.ca_file;
-    transport.pinned_public_key = remote_.pinned_public_key;
-    transport.connect_timeout_ms = remote_.connect_timeout_ms;
-    transport.timeout_ms = remote_.timeout_ms;
-    transport.accept_language = config_.language == Language::en ? "en" : "fr";
-    if (remote_.client_certificate.empty()) return transport;
-    auto certificate = read_trusted_file(remote_.client_certificate, FileRole::config,
-                                         trusted_owner_, max_client_file_bytes);
+    transport.ca_file = remote.ca_file;
+    transport.pinned_public_key = remote.pinned_public_key;
+    transport.connect_timeout_ms = remote.connect_timeout_ms;
+    transport.timeout_ms = remote.timeout_ms;
+    transport.accept_language = config.language == Language::en ? "en" : "fr";
+    if (remote.client_certificate.empty()) return transport;
+    auto certificate = read_trusted_file(remote.client_certificate, FileRole::config,
+                                         trusted_owner, max_client_file_bytes);
     if (!certificate)
         return make_error(Errc::config, "remote.client_certificate: " + certificate.error().message);
-    auto key = read_trusted_file(remote_.client_key, FileRole::secret, trusted_owner_,
+    auto key = read_trusted_file(remote.client_key, FileRole::secret, trusted_owner,
                                  max_client_file_bytes);
     if (!key) return make_error(Errc::config, "remote.client_key: " + key.error().message);
     transport.client_certificate = std::move(certificate.value());
@@ -93,7 +94,7 @@ LoginResult RemoteLogin::run() {
     for (const auto& url : remote_.urls)
         if (!url.starts_with("https://"))
             return make_result(LoginOutcome::service_error, "", "remote url is not https: " + url);
-    auto transport = transport_settings();
+    auto transport = transport_settings(config_, trusted_owner_);
     if (!transport) return make_result(LoginOutcome::service_error, "", transport.error().message);
     transport_ = std::move(transport.value());
 

@@ -47,7 +47,6 @@ private:
         LoginResult result;
     };
 
-    Result<TransportSettings> transport_settings() const;
     Online ask_servers(const otp::SecretString& passcode);
     LoginResult converse(HttpClient& server, CheckReply reply, otp::SecretString passcode);
     LoginResult finish(HttpClient& server, const CheckReply& reply, unsigned rounds,

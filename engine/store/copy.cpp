@@ -27,13 +27,14 @@ struct Table {
 constexpr Table tables[] = {
     {"tokens",
      "serial, kind, algorithm, digits, period, secret, state, owner, lot, expires, last_step, "
-     "drift, last_login, created, updated",
-     15, "serial"},
+     "drift, last_login, created, updated, lost_owner",
+     16, "serial"},
     {"users", "login, pin_hash, pin_state, failures, locked_until, created, updated", 7, "login"},
-    {"audit", "time, login, serial, service, remote_host, event, outcome, reason", 8, "id"},
+    {"audit", "time, login, serial, service, remote_host, event, outcome, reason, actor", 9, "id"},
     {"offline_batches", "login, serial, refill_token, received", 4, "login"},
     {"offline_values", "login, counter, hash", 3, "login, counter"},
     {"dialogues", "transaction_key, login, state, expires", 4, "transaction_key"},
+    {"emergency_codes", "login, hash, expires, created", 4, "login, hash"},
 };
 
 std::string select_sql(const Table& t) {
@@ -113,6 +114,20 @@ Result<void> compare_table(store::Connection& a, store::Connection& b, const Tab
 }
 
 }  // namespace
+
+Result<std::vector<std::pair<std::string, std::int64_t>>> Store::Impl::count_rows(
+    store::Connection& in) {
+    std::vector<std::pair<std::string, std::int64_t>> counts;
+    for (const auto& t : tables) {
+        const std::string sql = std::string("SELECT count(*) FROM ") + t.name;
+        auto stmt = in.prepare(sql.c_str());
+        if (!stmt) return stmt.error();
+        auto row = stmt->step();
+        if (!row) return row.error();
+        counts.emplace_back(t.name, stmt->integer(0));
+    }
+    return counts;
+}
 
 Result<std::int64_t> Store::Impl::open_every_sealed_value(store::Connection& in) {
     std::int64_t opened = 0;

@@ -143,6 +143,19 @@ public:
     virtual Result<void> after_migrations() { return {}; }
     // Whether the database holds anything at all (refused by a new store).
     virtual Result<bool> is_empty() = 0;
+
+    // ---- administration (okeyctl, DESIGN.md §12) ----
+    // After a commit that deleted rows: make their bytes unrecoverable from
+    // the database's files as far as this backend can, and say, for the
+    // administrator, what was done and what may remain.
+    virtual Result<std::string> scrub_deleted() = 0;
+    // The backend's own check of the database's structure: "" when sound,
+    // otherwise what it found.
+    virtual Result<std::string> integrity_problems() = 0;
+    // A consistent copy of the whole database in a new file (0600, never over
+    // an existing one), taken while logins go on; refused by a backend whose
+    // server has its own tools for that (PostgreSQL: pg_dump).
+    virtual Result<void> backup_to(const std::string& file) = 0;
 };
 
 }  // namespace okey::store

@@ -87,8 +87,9 @@ Result<void> Store::assign(std::string_view serial, std::string_view login, cons
     return impl_->write([&]() -> Result<void> {
         auto token = impl_->find_token(serial);
         if (!token) return token.error();
-        if (auto done = impl_->assign_token(token.value(), login, act.now); !done) return done;
-        return impl_->audit_act(act, "token.assign", login, serial, "");
+        auto ended = impl_->assign_token(token.value(), login, act.now);
+        if (!ended) return ended.error();
+        return impl_->audit_act(act, "token.assign", login, serial, store::ended_codes(*ended));
     });
 }
 
@@ -98,8 +99,11 @@ Result<void> Store::mark_lost(std::string_view serial, const Act& act) {
         if (!token) return token.error();
         if (token->state != KeyState::stock && token->state != KeyState::assigned)
             return make_error(Errc::wrong_state, refused_state(token.value(), "already out of use"));
+        // The login it was assigned to is kept: a code of this key typed for
+        // that login is then logged as a lost key used (DESIGN.md §12).
         auto stmt = impl_->db->prepare(
-            "UPDATE tokens SET state = 'lost', owner = NULL, updated = ?2 WHERE serial = ?1");
+            "UPDATE tokens SET state = 'lost', lost_owner = owner, owner = NULL, updated = ?2 "
+            "WHERE serial = ?1");
         if (!stmt) return stmt.error();
         stmt->bind_text(1, serial).bind_int(2, act.now);
         if (auto done = stmt->run(); !done) return done;
@@ -178,8 +182,10 @@ Result<void> Store::enroll(const KeySpec& spec, std::span<const std::uint8_t> se
         if (auto added = impl_->insert_token(spec, secret, act.now); !added) return added;
         auto token = impl_->find_token(spec.serial);
         if (!token) return token.error();
-        if (auto done = impl_->assign_token(token.value(), login, act.now); !done) return done;
-        return impl_->audit_act(act, "user.enroll-software", login, spec.serial, "");
+        auto ended = impl_->assign_token(token.value(), login, act.now);
+        if (!ended) return ended.error();
+        return impl_->audit_act(act, "user.enroll-software", login, spec.serial,
+                                store::ended_codes(*ended));
     });
 }
 
@@ -221,9 +227,11 @@ Result<void> Store::renew(std::string_view login, std::string_view new_serial, c
         retire->bind_text(1, *current.value()).bind_int(2, act.now);
         if (auto done = retire->run(); !done) return done;
         // The login keeps its PIN: assign_token leaves an existing login alone.
-        if (auto done = impl_->assign_token(fresh.value(), login, act.now); !done) return done;
-        return impl_->audit_act(act, "user.renew", login, new_serial,
-                                "replaces " + *current.value());
+        auto ended = impl_->assign_token(fresh.value(), login, act.now);
+        if (!ended) return ended.error();
+        std::string detail = "replaces " + *current.value();
+        if (*ended > 0) detail += "; " + store::ended_codes(*ended);
+        return impl_->audit_act(act, "user.renew", login, new_serial, detail);
     });
 }
 
@@ -285,7 +293,8 @@ Result<std::vector<AuditEntry>> Store::audit(const AuditFilter& filter) {
     using R = Result<std::vector<AuditEntry>>;
     return impl_->read([&]() -> R {
         auto stmt = impl_->db->prepare(
-            "SELECT time, login, serial, service, remote_host, event, outcome, reason FROM audit "
+            "SELECT time, login, serial, service, remote_host, event, outcome, reason, actor "
+            "FROM audit "
             "WHERE (CAST(?1 AS TEXT) IS NULL OR login = ?1) "
             "AND (CAST(?2 AS BIGINT) IS NULL OR time >= ?2) ORDER BY id");
         if (!stmt) return stmt.error();
@@ -305,6 +314,7 @@ Result<std::vector<AuditEntry>> Store::audit(const AuditFilter& filter) {
             e.event = stmt->text(5);
             e.outcome = stmt->text(6);
             e.reason = stmt->text(7);
+            e.actor = stmt->text(8);
             out.push_back(std::move(e));
         }
         return out;

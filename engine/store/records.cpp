@@ -55,6 +55,7 @@ Result<TokenRecord> token_from_row(const Statement& row) {
     if (!row.is_null(11)) t.last_login = row.integer(11);
     t.created = row.integer(12);
     t.updated = row.integer(13);
+    t.lost_owner = row.text(15);
     return t;
 }
 
@@ -114,8 +115,8 @@ Result<void> check_spec(const KeySpec& spec, std::span<const std::uint8_t> secre
 
 Result<void> Store::Impl::insert_audit(const AuditEntry& e) {
     auto stmt = db->prepare(
-        "INSERT INTO audit (time, login, serial, service, remote_host, event, outcome, reason) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+        "INSERT INTO audit (time, login, serial, service, remote_host, event, outcome, reason, "
+        "actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
     if (!stmt) return stmt.error();
     stmt->bind_int(1, e.time)
         .bind_text(2, e.login)
@@ -124,7 +125,8 @@ Result<void> Store::Impl::insert_audit(const AuditEntry& e) {
         .bind_text(5, e.remote_host)
         .bind_text(6, e.event)
         .bind_text(7, e.outcome)
-        .bind_text(8, e.reason);
+        .bind_text(8, e.reason)
+        .bind_text(9, e.actor);
     return stmt->run();
 }
 
@@ -137,6 +139,7 @@ Result<void> Store::Impl::audit_act(const Act& act, std::string_view event, std:
     e.service = "okeyctl";
     e.event = std::string(event);
     e.outcome = "success";
+    e.actor = act.actor;
     if (detail.empty()) e.reason = act.comment;
     else if (act.comment.empty()) e.reason = std::string(detail);
     else e.reason = act.comment + " (" + std::string(detail) + ")";
@@ -206,9 +209,22 @@ Result<std::optional<std::string>> Store::Impl::assigned_serial(std::string_view
     return std::optional<std::string>(stmt->text(0));
 }
 
-Result<void> Store::Impl::assign_token(const TokenRecord& token, std::string_view login,
-                                       std::int64_t now) {
-    if (auto ok = store::check_login(login); !ok) return ok;
+Result<std::int64_t> Store::Impl::drop_emergency_codes(std::string_view login) {
+    auto stmt = db->prepare("DELETE FROM emergency_codes WHERE login = ?1");
+    if (!stmt) return stmt.error();
+    stmt->bind_text(1, login);
+    if (auto done = stmt->run(); !done) return done.error();
+    return db->changes();
+}
+
+std::string store::ended_codes(std::int64_t ended) {
+    if (ended == 0) return {};
+    return "ends " + std::to_string(ended) + " emergency code" + (ended > 1 ? "s" : "");
+}
+
+Result<std::int64_t> Store::Impl::assign_token(const TokenRecord& token, std::string_view login,
+                                               std::int64_t now) {
+    if (auto ok = store::check_login(login); !ok) return ok.error();
     const std::string& serial = token.spec.serial;
     if (token.state != KeyState::stock)
         return make_error(Errc::wrong_state, "serial " + serial + ": is " +
@@ -225,14 +241,15 @@ Result<void> Store::Impl::assign_token(const TokenRecord& token, std::string_vie
         "UPDATE tokens SET state = 'assigned', owner = ?2, updated = ?3 WHERE serial = ?1");
     if (!token_stmt) return token_stmt.error();
     token_stmt->bind_text(1, serial).bind_text(2, login).bind_int(3, now);
-    if (auto done = token_stmt->run(); !done) return done;
+    if (auto done = token_stmt->run(); !done) return done.error();
     // A new login starts in new-PIN mode; a known one keeps its PIN.
     auto user = db->prepare(
         "INSERT INTO users (login, pin_hash, pin_state, failures, locked_until, created, updated) "
         "VALUES (?1, '', 'new_pin_required', 0, 0, ?2, ?2) ON CONFLICT (login) DO NOTHING");
     if (!user) return user.error();
     user->bind_text(1, login).bind_int(2, now);
-    return user->run();
+    if (auto done = user->run(); !done) return done.error();
+    return drop_emergency_codes(login);
 }
 
 }  // namespace okey

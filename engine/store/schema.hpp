@@ -16,7 +16,7 @@
 
 namespace okey::store {
 
-inline constexpr int schema_version = 2;
+inline constexpr int schema_version = 3;
 
 // Refuse a database without okey's schema (version 0): opening an existing
 // store never creates one — only Store::initialise does — so an emptied store

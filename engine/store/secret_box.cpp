@@ -90,6 +90,24 @@ Result<otp::SecretBytes> SecretBox::open(std::span<const std::uint8_t> sealed,
     return plain;
 }
 
+Result<std::vector<std::uint8_t>> SecretBox::keyed_hash(std::string_view purpose,
+                                                        std::string_view message) const {
+    constexpr std::size_t bytes = 32;
+    otp::SecretBytes derived(bytes);
+    std::vector<std::uint8_t> out(bytes);
+    std::size_t n = 0, m = 0;
+    if (EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, key_.data(), key_.size(),
+                  reinterpret_cast<const unsigned char*>(purpose.data()), purpose.size(),
+                  derived.data(), derived.size(), &n) == nullptr ||
+        n != bytes ||
+        EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, derived.data(), derived.size(),
+                  reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+                  out.data(), out.size(), &m) == nullptr ||
+        m != bytes)
+        return make_error(Errc::crypto, "HMAC-SHA256 failed");
+    return out;
+}
+
 Result<void> create_key_file(const std::string& key_file) {
     otp::SecretBytes key(seal_key_bytes);
     if (RAND_bytes(key.data(), static_cast<int>(key.size())) != 1)

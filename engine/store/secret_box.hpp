@@ -33,6 +33,11 @@ public:
     // Errc::corrupt when the value was altered, moved, or sealed under another key.
     Result<otp::SecretBytes> open(std::span<const std::uint8_t> sealed,
                                   std::string_view additional_data) const;
+    // HMAC-SHA256 of `message` under a key derived from the key file for one
+    // purpose (HMAC-SHA256(key file, purpose)): the key file's own bytes key
+    // AES-GCM only, and each purpose gets a key of its own.
+    Result<std::vector<std::uint8_t>> keyed_hash(std::string_view purpose,
+                                                 std::string_view message) const;
 
 private:
     otp::SecretBytes key_;

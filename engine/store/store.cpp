@@ -81,8 +81,8 @@ Result<std::optional<LoginView>> Store::load_login(std::string_view login) {
         if (!row) return row.error();
         const bool known = row.value();
         LoginView view;
+        view.user.login = std::string(login);
         if (known) {
-            view.user.login = std::string(login);
             view.user.pin_hash = user->text(0);
             view.user.pin_state = user->text(1) == "set" ? PinState::set : PinState::new_pin_required;
             view.user.failures = static_cast<unsigned>(user->integer(2));
@@ -107,9 +107,43 @@ Result<std::optional<LoginView>> Store::load_login(std::string_view login) {
         } else if (auto decoy = impl_->box.open(impl_->decoy_sealed, decoy_aad); !decoy) {
             return make_error(Errc::corrupt, "the decoy value does not open");
         }
+        // An unknown login's emergency codes and lost keys are read too (and
+        // none found, or thrown away): the same store work.
+        if (auto loaded = impl_->load_login_extras(view); !loaded) return loaded.error();
         if (!known) return std::optional<LoginView>();
         return std::optional<LoginView>(std::move(view));
     });
+}
+
+// What a passcode is checked against besides the assigned key: the login's
+// emergency codes and the keys declared lost while assigned to it.
+Result<void> Store::Impl::load_login_extras(LoginView& view) {
+    auto codes = db->prepare("SELECT hash, expires FROM emergency_codes WHERE login = ?1");
+    if (!codes) return codes.error();
+    codes->bind_text(1, view.user.login);
+    for (;;) {
+        auto row = codes->step();
+        if (!row) return row.error();
+        if (!row.value()) break;
+        auto hash = codes->blob(0);
+        view.emergency_codes.push_back(EmergencyCode{{hash.begin(), hash.end()}, codes->integer(1)});
+    }
+    static const std::string lost_sql = std::string("SELECT ") + store::token_columns +
+                                        " FROM tokens WHERE lost_owner = ?1 AND state = 'lost' "
+                                        "ORDER BY serial";
+    auto lost = db->prepare(lost_sql.c_str());
+    if (!lost) return lost.error();
+    lost->bind_text(1, view.user.login);
+    for (;;) {
+        auto row = lost->step();
+        if (!row) return row.error();
+        if (!row.value()) return {};
+        auto record = store::token_from_row(lost.value());
+        if (!record) return record.error();
+        auto secret = open_secret(record->spec.serial, lost->blob(store::token_secret_column));
+        if (!secret) return secret.error();
+        view.lost_keys.push_back(LostKey{std::move(record.value()), std::move(secret.value())});
+    }
 }
 
 Result<ChargeResult> Store::charge_failure(std::string_view login, std::int64_t now,

@@ -68,6 +68,7 @@ struct TokenRecord {
     std::optional<std::int64_t> last_login;  // Unix time
     std::int64_t created = 0;
     std::int64_t updated = 0;
+    std::string lost_owner;                  // lost: the login it was assigned to, if any
 };
 
 struct UserRecord {
@@ -88,6 +89,20 @@ struct AuditEntry {
     std::string event;        // "login", "token.assign", "user.reset-pin", …
     std::string outcome;      // "success", "refused", "locked", …
     std::string reason;       // why; the administrator's comment for lifecycle acts
+    std::string actor = {};   // the administrator who did it (okeyctl), "" for a login
+};
+
+// One emergency code of a login (DESIGN.md §12): only its keyed hash is kept.
+struct EmergencyCode {
+    std::vector<std::uint8_t> hash;  // Store::emergency_code_hash(login, code)
+    std::int64_t expires = 0;        // Unix time: refused from then on
+};
+
+// A key declared lost while assigned to the login: a code it shows is
+// refused like any other, and logged as a lost key used.
+struct LostKey {
+    TokenRecord token;
+    otp::SecretBytes secret;
 };
 
 // What one login needs, read without taking the write lock.
@@ -95,6 +110,8 @@ struct LoginView {
     UserRecord user;
     std::optional<TokenRecord> token;  // the key assigned to this login, if any
     otp::SecretBytes secret;           // its decrypted secret (empty without token)
+    std::vector<EmergencyCode> emergency_codes;  // unused ones, expired included
+    std::vector<LostKey> lost_keys;
 };
 
 // The users row charge_decoy writes. ':' is in no login: passwd(5) separates
@@ -143,10 +160,18 @@ struct AuditFilter {
     std::optional<std::int64_t> since;  // Unix time
 };
 
-// One lifecycle act: when, and the administrator's comment (audited).
+// One lifecycle act: when, who (the administrator's login, DESIGN.md §12)
+// and the administrator's comment, all audited.
 struct Act {
     std::int64_t now = 0;
     std::string comment;
+    std::string actor = {};  // "" in tests and programs without an administrator
+};
+
+// The emergency codes of a login (okeyctl user show).
+struct EmergencyStatus {
+    unsigned left = 0;            // not used, not expired
+    std::int64_t expires = 0;     // the latest expiry among them (0: none left)
 };
 
 // privacyIDEA-format offline values for one login: counter → PHC-style
@@ -167,6 +192,25 @@ struct Dialogue {
     std::string login;
     std::string state;
     std::int64_t expires = 0;  // Unix time after which it is ignored and swept
+};
+
+// Emergency codes (DESIGN.md §12): how many, how long, how they look.
+inline constexpr unsigned emergency_code_digits = 8;
+inline constexpr unsigned default_emergency_codes = 5;
+inline constexpr unsigned max_emergency_codes = 10;
+inline constexpr unsigned default_emergency_days = 3;
+inline constexpr unsigned max_emergency_days = 14;
+
+// What a backup or a restore holds (okeyctl's report).
+struct StoreContents {
+    std::vector<std::pair<std::string, std::int64_t>> rows;  // per table
+    std::int64_t secrets_opened = 0;  // sealed values that opened under the key file
+};
+
+struct RestoreReport {
+    StoreContents contents;
+    int schema_version = 0;  // of the file restored (migrated if older)
+    std::string set_aside;   // where the store it replaced now is ("" when there was none)
 };
 
 struct StoreOptions {
@@ -271,6 +315,58 @@ public:
     Result<std::vector<std::string>> logins_like(std::string_view base);
 
     Result<std::vector<AuditEntry>> audit(const AuditFilter& filter);
+
+    // ---- leavers and old keys (DESIGN.md §12) ----
+    // Remove a login that holds no key: its PIN hash, counters, emergency
+    // codes and offline values go; its audit rows stay.
+    Result<void> remove_user(std::string_view login, const Act& act);
+    // Delete a lost or retired key with its sealed secret; says, for the
+    // administrator, what became of the secret's bytes on disk.
+    Result<std::string> delete_token(std::string_view serial, const Act& act);
+
+    // ---- emergency codes (DESIGN.md §12) ----
+    // `count` new one-time codes of emergency_code_digits digits for a login
+    // whose PIN is set, valid `days` days, replacing any it had. They are
+    // returned once, here, and kept only as keyed hashes.
+    Result<std::vector<otp::SecretString>> issue_emergency_codes(std::string_view login,
+                                                                 unsigned count, unsigned days,
+                                                                 const Act& act);
+    // End every emergency code of the login; how many there were.
+    Result<std::int64_t> revoke_emergency_codes(std::string_view login, const Act& act);
+    Result<EmergencyStatus> emergency_status(std::string_view login, std::int64_t now);
+    // The keyed hash a code typed for `login` is looked up by: HMAC-SHA256
+    // under a key derived from the key file (a stolen database alone gives
+    // no way to test the 10^8 codes).
+    Result<std::vector<std::uint8_t>> emergency_code_hash(std::string_view login,
+                                                          std::string_view code) const;
+    // Use a code, once: deleted if it is still there and not expired, in one
+    // transaction. `pin_judged`: the PIN hash the PIN typed with it was
+    // verified against, which must still be the login's (as
+    // StepAcceptance::pin_judged); the failures and lock are then cleared.
+    // nullopt: a locked login's proof of possession (the code is burnt,
+    // nothing cleared). replayed: used already (of two logins racing, one
+    // wins) or expired; pin_changed: the code is left unused.
+    Result<StepVerdict> consume_emergency_code(std::string_view login,
+                                               std::span<const std::uint8_t> hash,
+                                               std::int64_t now,
+                                               std::optional<std::string> pin_judged);
+
+    // ---- the store itself (okeyctl backup, restore, doctor) ----
+    // A consistent copy in a new file (0600, never over an existing one)
+    // while logins go on: SQLite's online backup API. A PostgreSQL store is
+    // refused (pg_dump). Audited.
+    Result<StoreContents> backup_to(const std::string& file, const Act& act);
+    // Replace the store at options.path with a backup file, only once the
+    // file has opened, passed the integrity check, has a schema this okey
+    // knows and every sealed value in it opens under options.key_file. The
+    // store it replaces is kept aside under a dated name. Audited.
+    static Result<RestoreReport> restore(const StoreOptions& options, const std::string& file,
+                                         const Act& act);
+    // The backend's integrity check ("" when sound) and the schema version.
+    Result<std::string> integrity_problems();
+    int schema_version() const;
+    // Open every sealed value under the key file (doctor): what is there.
+    Result<StoreContents> open_every_secret();
 
     // ---- moving a store (okeyctl migrate) ----
     // Create a new store at `target` (under the same key file) holding every

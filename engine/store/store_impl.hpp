@@ -64,9 +64,12 @@ struct Store::Impl {
                                          std::span<const std::uint8_t> sealed);
     Result<void> insert_token(const KeySpec& spec, std::span<const std::uint8_t> secret,
                               std::int64_t now);
-    // stock → assigned to login, creating the login (new-PIN mode) if needed.
-    Result<void> assign_token(const TokenRecord& token, std::string_view login,
-                              std::int64_t now);
+    // stock → assigned to login, creating the login (new-PIN mode) if needed;
+    // the login's emergency codes end (a key is in hand again). How many ended.
+    Result<std::int64_t> assign_token(const TokenRecord& token, std::string_view login,
+                                      std::int64_t now);
+    // Delete the login's emergency codes; how many there were.
+    Result<std::int64_t> drop_emergency_codes(std::string_view login);
     Result<std::optional<std::string>> assigned_serial(std::string_view login);
     // The counter of a login's row, as charge_failure reads and writes it.
     Result<std::optional<ChargeResult>> read_counter(std::string_view login);
@@ -74,6 +77,11 @@ struct Store::Impl {
                                std::int64_t now);
     // The login's PIN hash, "" in new-PIN mode (StepAcceptance::pin_judged).
     Result<std::string> current_pin(std::string_view login);
+    // The login's emergency codes and lost keys, into a view being loaded.
+    Result<void> load_login_extras(LoginView& view);
+    // Rows per table of a store (backup and restore reports).
+    static Result<std::vector<std::pair<std::string, std::int64_t>>> count_rows(
+        store::Connection& in);
     // Open every sealed value in `db` (key secrets, refill tokens) under this
     // store's key file; how many opened.
     Result<std::int64_t> open_every_sealed_value(store::Connection& in);
@@ -91,11 +99,14 @@ std::chrono::steady_clock::time_point deadline_after(int milliseconds);
 // The columns of a token row, in the order token_from_row() reads them.
 inline constexpr const char* token_columns =
     "serial, kind, algorithm, digits, period, lot, expires, state, owner, last_step, drift, "
-    "last_login, created, updated, secret";
+    "last_login, created, updated, secret, lost_owner";
 inline constexpr int token_secret_column = 14;
 Result<TokenRecord> token_from_row(const Statement& row);
 
 std::string_view algorithm_name(otp::Algorithm algorithm);
+
+// What an act's audit row says of emergency codes ended by a new key.
+std::string ended_codes(std::int64_t ended);
 
 // The additional data sealing a login's offline refill token.
 inline std::string offline_aad(std::string_view login) { return "offline:" + std::string(login); }

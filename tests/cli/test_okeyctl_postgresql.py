@@ -159,7 +159,8 @@ class OnPostgreSQL(Logins):
         self.assertEqual(data["result"], "ok")
         self.assertTrue(data["checked"])
         self.assertEqual(data["rows"], {"tokens": 0, "users": 0, "audit": 0, "offline_batches": 0,
-                                        "offline_values": 0, "dialogues": 0})
+                                        "offline_values": 0, "dialogues": 0,
+                                        "emergency_codes": 0})
         self.assertNotIn("passfile", data["to"])
         pg_superuser("DROP DATABASE %s WITH (FORCE)" % target)
 

@@ -37,7 +37,10 @@ void ScriptedPrompter::error(std::string_view text) {
     events.push_back("error:" + std::string(text));
 }
 
-void RecordingLogger::log(LogLevel, std::string_view message) { lines.emplace_back(message); }
+void RecordingLogger::log(LogLevel level, std::string_view message) {
+    lines.emplace_back(message);
+    levels.push_back(level);
+}
 
 void must(Result<void> result, const char* what) {
     if (!result) fail_msg("%s: %s", what, result.error().message.c_str());

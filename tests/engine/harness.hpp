@@ -87,6 +87,7 @@ class RecordingLogger final : public Logger {
 public:
     void log(LogLevel level, std::string_view message) override;
     std::vector<std::string> lines;
+    std::vector<LogLevel> levels;  // of each line
 };
 
 class World {

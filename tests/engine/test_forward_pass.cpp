@@ -96,10 +96,16 @@ void nothing_real_to_check(void** state) {
     assert_true(fresh.user().pin_state == PinState::new_pin_required);
     assert_int_equal(fresh.user().failures, 0);
     assert_false(fresh.token().last_step.has_value());
-    // A lost key.
+    // A lost key: its code is recognised (DESIGN.md §12), refused and charged.
     must(w.store->mark_lost(the_serial, Act{w.clock.time, "lost"}), "mark_lost");
-    w.expect(forwarded(w, typed).result, LoginOutcome::refused, "no key");
-    assert_int_equal(w.user().failures, 0);
+    login = forwarded(w, typed);
+    w.expect(login.result, LoginOutcome::refused, "lost key used, PIN right");
+    assert_string_equal(login.result.serial.c_str(), the_serial);
+    assert_true(login.password.empty());
+    assert_int_equal(w.user().failures, 1);
+    // Anything else from a login without a key: the plain refusal.
+    w.expect(forwarded(w, password + the_pin + w.code(1000)).result, LoginOutcome::refused, "no key");
+    assert_int_equal(w.user().failures, 2);
 }
 
 void lock_and_drift(void** state) {

@@ -108,12 +108,18 @@ void expired_key(void** state) {
 }
 
 // Lost, returned to stock, and never-assigned keys: the login has no key, and
-// gets the same prompt as a real login, then a generic refusal.
+// gets the same prompt as a real login, then a generic refusal. A code of
+// the key it lost is told to the administrator (test_emergency.cpp too).
 void lost_key(void** state) {
     World& w = world(state);
     must(w.store->mark_lost(the_serial, Act{t0, "lost on the train"}), "mark_lost");
     w.answer(passcode(w));
-    const LoginResult result = w.login();
+    LoginResult result = w.login();
+    w.expect(result, LoginOutcome::refused, "lost key used, PIN right");
+    expect_generic_screens(w);
+    assert_string_equal(result.serial.c_str(), the_serial);
+    w.answer(std::string(the_pin) + w.code(1000));
+    result = w.login();
     w.expect(result, LoginOutcome::refused, "no key");
     expect_generic_screens(w);
     assert_true(result.serial.empty());

@@ -35,4 +35,16 @@ std::string checked_comment(const std::optional<std::string>& comment) {
     return *comment;
 }
 
+unsigned checked_number(const std::optional<std::string>& value, const std::string& option,
+                        unsigned fallback, unsigned max) {
+    if (!value) return fallback;
+    unsigned number = 0;
+    const bool digits = !value->empty() && value->size() <= 3 &&
+                        value->find_first_not_of("0123456789") == std::string::npos;
+    if (digits) number = static_cast<unsigned>(std::stoul(*value));
+    if (!digits || number < 1 || number > max)
+        throw UsageError{"--" + option + " must be a number from 1 to " + std::to_string(max)};
+    return number;
+}
+
 }  // namespace okeyctl

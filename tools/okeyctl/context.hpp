@@ -5,6 +5,7 @@
 // (throw Refusal → "okeyctl: <reason>" on stderr, exit 1).
 #pragma once
 
+#include "actor.hpp"
 #include "args.hpp"
 #include "output.hpp"
 
@@ -50,11 +51,25 @@ public:
     const okey::Config& config();
     okey::StoreOptions store_options();
     okey::Store& store();
-    okey::Act act(std::string comment = {}) const { return okey::Act{now(), std::move(comment)}; }
+    // One act, by the administrator running okeyctl, audited with `comment`.
+    okey::Act act(std::string comment = {}) const {
+        return okey::Act{now(), std::move(comment), actor_.login};
+    }
+    const Actor& actor() const { return actor_; }
+    // What the act is about, for its syslog line (main.cpp): set by the verb
+    // once its arguments are checked, so that a refusal names them too.
+    void about(std::string login, std::string serial = {}) {
+        subject_login_ = std::move(login);
+        subject_serial_ = std::move(serial);
+    }
+    const std::string& subject_login() const { return subject_login_; }
+    const std::string& subject_serial() const { return subject_serial_; }
 
 private:
     Arguments global_;
     Output output_;
+    Actor actor_ = acting_administrator();
+    std::string subject_login_, subject_serial_;
     okey::SystemClock clock_;
     unsigned owner_;
     std::optional<okey::Config> config_;

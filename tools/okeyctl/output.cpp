@@ -90,6 +90,7 @@ nlohmann::json to_json(const okey::TokenRecord& t) {
         {"expires", optional_json(t.spec.expires)},
         {"state", okey::to_string(t.state)},
         {"owner", optional_json(t.owner)},
+        {"lost_owner", optional_json(t.lost_owner)},
         {"last_step", t.last_step ? nlohmann::json(*t.last_step) : nlohmann::json(nullptr)},
         {"drift", t.drift},
         {"last_login", t.last_login ? nlohmann::json(okey::format_utc_time(*t.last_login))
@@ -137,7 +138,8 @@ void Output::token(const okey::TokenRecord& t) const {
     }
     line("serial:      " + printable(t.spec.serial));
     line("state:       " + std::string(okey::to_string(t.state)));
-    line("owner:       " + or_dash(t.owner));
+    line("owner:       " + or_dash(t.owner) +
+         (t.lost_owner.empty() ? "" : " (lost by " + printable(t.lost_owner) + ")"));
     line("kind:        " + std::string(okey::to_string(t.spec.kind)));
     line("algorithm:   " + std::string(algorithm_name(t.spec.algorithm)) + ", " +
          std::to_string(t.spec.digits) + " digits, " + std::to_string(t.spec.period) + " s");
@@ -151,7 +153,7 @@ void Output::token(const okey::TokenRecord& t) const {
 }
 
 void Output::user(const okey::UserRecord& u, const std::vector<okey::TokenRecord>& keys,
-                  std::int64_t now) const {
+                  const okey::EmergencyStatus& emergency, std::int64_t now) const {
     const bool locked = u.locked_until != 0 && u.locked_until > now;
     std::string locked_text = "no";
     if (locked) {
@@ -173,6 +175,10 @@ void Output::user(const okey::UserRecord& u, const std::vector<okey::TokenRecord
                                  ? nlohmann::json("forever")
                                  : nlohmann::json(okey::format_utc_time(u.locked_until))},
             {"keys", list},
+            {"emergency_codes", emergency.left},
+            {"emergency_codes_expire", emergency.left == 0
+                                           ? nlohmann::json(nullptr)
+                                           : nlohmann::json(okey::format_utc_time(emergency.expires))},
         });
         return;
     }
@@ -185,6 +191,9 @@ void Output::user(const okey::UserRecord& u, const std::vector<okey::TokenRecord
         line("key:         " + printable(t.spec.serial) + " (" + std::string(okey::to_string(t.state)) +
              ", expires " + or_dash(t.spec.expires) + ", last login " + time_or_dash(t.last_login) + ")");
     }
+    line("emergency:   " + (emergency.left == 0 ? std::string("no codes")
+                                                : std::to_string(emergency.left) + " codes left, until " +
+                                                      okey::format_utc_time(emergency.expires)));
 }
 
 void Output::audit(const std::vector<okey::AuditEntry>& entries) const {
@@ -198,18 +207,49 @@ void Output::audit(const std::vector<okey::AuditEntry>& entries) const {
                             {"remote_host", optional_json(e.remote_host)},
                             {"event", e.event},
                             {"outcome", e.outcome},
-                            {"reason", optional_json(e.reason)}});
+                            {"reason", optional_json(e.reason)},
+                            {"actor", optional_json(e.actor)}});
         }
         document(list);
         return;
     }
     std::vector<std::vector<std::string>> rows{
-        {"TIME", "EVENT", "OUTCOME", "LOGIN", "SERIAL", "SERVICE", "FROM", "REASON"}};
+        {"TIME", "EVENT", "OUTCOME", "LOGIN", "SERIAL", "SERVICE", "FROM", "ACTOR", "REASON"}};
     for (const auto& e : entries)
         rows.push_back({okey::format_utc_time(e.time), printable(e.event), printable(e.outcome),
                         or_dash(e.login), or_dash(e.serial), or_dash(e.service),
-                        or_dash(e.remote_host), or_dash(e.reason)});
+                        or_dash(e.remote_host), or_dash(e.actor), or_dash(e.reason)});
     print_table(*this, rows);
+}
+
+static std::string_view status_name(CheckLine::Status status) {
+    switch (status) {
+    case CheckLine::Status::ok: return "ok";
+    case CheckLine::Status::warning: return "warning";
+    case CheckLine::Status::error: return "error";
+    }
+    return "error";
+}
+
+void Output::checks(const std::vector<CheckLine>& lines) const {
+    std::size_t errors = 0, warnings = 0;
+    for (const auto& l : lines) {
+        errors += l.status == CheckLine::Status::error;
+        warnings += l.status == CheckLine::Status::warning;
+    }
+    if (json_) {
+        nlohmann::json list = nlohmann::json::array();
+        for (const auto& l : lines)
+            list.push_back({{"check", l.name}, {"status", status_name(l.status)}, {"detail", l.detail}});
+        document({{"checks", list}, {"errors", errors}, {"warnings", warnings}});
+        return;
+    }
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& l : lines)
+        rows.push_back({std::string(status_name(l.status)), printable(l.name), printable(l.detail)});
+    print_table(*this, rows);
+    line(std::to_string(errors) + (errors == 1 ? " error, " : " errors, ") + std::to_string(warnings) +
+         (warnings == 1 ? " warning" : " warnings"));
 }
 
 }  // namespace okeyctl

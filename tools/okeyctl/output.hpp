@@ -16,6 +16,14 @@
 
 namespace okeyctl {
 
+// One line of okeyctl doctor.
+struct CheckLine {
+    enum class Status { ok, warning, error };
+    Status status = Status::ok;
+    std::string name;    // "config", "key file", "clock", …
+    std::string detail;  // what was found, and what to do when it is not ok
+};
+
 class Output {
 public:
     explicit Output(bool json) : json_(json) {}
@@ -30,8 +38,9 @@ public:
     void tokens(const std::vector<okey::TokenRecord>& tokens) const;
     void token(const okey::TokenRecord& token) const;
     void user(const okey::UserRecord& user, const std::vector<okey::TokenRecord>& keys,
-              std::int64_t now) const;
+              const okey::EmergencyStatus& emergency, std::int64_t now) const;
     void audit(const std::vector<okey::AuditEntry>& entries) const;
+    void checks(const std::vector<CheckLine>& lines) const;
 
 private:
     bool json_;

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // tools/okeyctl/verbs_store.cpp — the verbs about the store itself: creating
 // it (init: a SQLite file, or the schema in an empty PostgreSQL database,
-// with the grants of the service role) and moving it (migrate: a copy into a
-// new PostgreSQL store, checked row by row).
+// with the grants of the service role), moving it (migrate: a copy into a
+// new PostgreSQL store, checked row by row), and backing it up and
+// restoring it (DESIGN.md §12).
 #include "verbs.hpp"
 
 #include "engine/store/location.hpp"
@@ -29,6 +30,7 @@ std::string rows_of(const std::string& table, std::int64_t rows) {
     if (table == "audit") return n + " audit rows";
     if (table == "offline_batches") return n + " offline batches";
     if (table == "offline_values") return n + " offline values";
+    if (table == "emergency_codes") return n + " emergency codes";
     return n + " rows of " + table;
 }
 
@@ -40,6 +42,18 @@ std::string service_role(const Arguments& args, const std::string& store) {
     if (role->empty() || role->size() > 63)
         throw UsageError{"--service-role: a PostgreSQL role name of 1 to 63 characters"};
     return *role;
+}
+
+// "3 keys, 1 logins, …" and the same as a JSON object.
+std::pair<std::string, nlohmann::json> counted(
+    const std::vector<std::pair<std::string, std::int64_t>>& rows) {
+    std::string counts;
+    nlohmann::json tables = nlohmann::json::object();
+    for (const auto& [table, n] : rows) {
+        counts += (counts.empty() ? "" : ", ") + rows_of(table, n);
+        tables[table] = n;
+    }
+    return {counts, tables};
 }
 
 }  // namespace
@@ -77,12 +91,7 @@ void admin_migrate(Context& ctx, Words words) {
     const std::string from = shown(ctx.store_options().path);
     const auto report = unwrap(ctx.store().copy_into(target, role));
 
-    std::string counts;
-    nlohmann::json tables = nlohmann::json::object();
-    for (const auto& [table, rows] : report.rows) {
-        counts += (counts.empty() ? "" : ", ") + rows_of(table, rows);
-        tables[table] = rows;
-    }
+    const auto [counts, tables] = counted(report.rows);
     if (ctx.json()) {
         ctx.out().document({{"result", "ok"},
                             {"from", from},
@@ -98,6 +107,57 @@ void admin_migrate(Context& ctx, Words words) {
                    target.key_file);
     ctx.out().line("next: set store = \"" + printable(*to) + "\" in the configuration; " + from +
                    " is left as it was");
+}
+
+void admin_backup(Context& ctx, Words words) {
+    auto args = parse_arguments(words, {}, 1, 1);
+    ctx.merge_global(args);
+    const std::string& file = args.positional[0];
+    const auto key_file = ctx.store_options().key_file;
+    const auto contents = unwrap(ctx.store().backup_to(file, ctx.act()));
+    const auto [counts, tables] = counted(contents.rows);
+    if (ctx.json()) {
+        ctx.out().document({{"result", "ok"},
+                            {"file", file},
+                            {"rows", tables},
+                            {"secrets_opened", contents.secrets_opened}});
+        return;
+    }
+    ctx.out().line("store backed up to " + printable(file) + " (mode 0600): " + counts);
+    ctx.out().line("checked: " + std::to_string(contents.secrets_opened) +
+                   " sealed values in it open with " + key_file);
+    ctx.out().line("keep it, and a copy of " + key_file +
+                   " stored apart from it: the one is no use without the other");
+}
+
+void admin_restore(Context& ctx, Words words) {
+    auto args = parse_arguments(words, {}, 1, 1);
+    ctx.merge_global(args);
+    const std::string& file = args.positional[0];
+    const auto options = ctx.store_options();
+    const auto report = unwrap(okey::Store::restore(options, file, ctx.act()));
+    const auto [counts, tables] = counted(report.contents.rows);
+    if (ctx.json()) {
+        ctx.out().document({{"result", "ok"},
+                            {"file", file},
+                            {"store", shown(options.path)},
+                            {"schema_version", report.schema_version},
+                            {"rows", tables},
+                            {"secrets_opened", report.contents.secrets_opened},
+                            {"set_aside", report.set_aside.empty() ? nlohmann::json(nullptr)
+                                                                   : nlohmann::json(report.set_aside)}});
+        return;
+    }
+    ctx.out().line("store " + shown(options.path) + " restored from " + printable(file) +
+                   " (schema version " + std::to_string(report.schema_version) + "): " + counts);
+    ctx.out().line("checked before it replaced the store: the file is whole, and its " +
+                   std::to_string(report.contents.secrets_opened) + " sealed values open with " +
+                   options.key_file);
+    ctx.out().line(report.set_aside.empty()
+                       ? std::string("there was no store to replace")
+                       : "the store it replaced is kept as " + report.set_aside);
+    ctx.out().line("what changed since the backup is as it was then: keys assigned, PINs chosen, "
+                   "failure counters");
 }
 
 }  // namespace okeyctl

@@ -53,6 +53,7 @@ void token_add(Context& ctx, Words words) {
     ctx.merge_global(args);
     okey::KeySpec spec;
     spec.serial = checked_serial(args.positional[0]);
+    ctx.about("", spec.serial);
     const auto secret_file = args.value("secret-file");
     if (!secret_file) throw UsageError{"--secret-file F is required (\"-\" for stdin)"};
     if (auto a = args.value("algorithm")) spec.algorithm = parse_algorithm(*a);
@@ -125,6 +126,7 @@ void token_assign(Context& ctx, Words words) {
     ctx.merge_global(args);
     const auto serial = checked_serial(args.positional[0]);
     const auto login = checked_login(args.positional[1]);
+    ctx.about(login, serial);
     unwrap(ctx.store().assign(serial, login, ctx.act()));
     const auto user = unwrap(ctx.store().get_user(login));
     const bool new_pin = user.pin_state == okey::PinState::new_pin_required;
@@ -138,6 +140,7 @@ void token_lost(Context& ctx, Words words) {
     ctx.merge_global(args);
     const auto serial = checked_serial(args.positional[0]);
     const auto comment = checked_comment(args.value("comment"));
+    ctx.about("", serial);
     unwrap(ctx.store().mark_lost(serial, ctx.act(comment)));
     ctx.out().done("key " + serial + " declared lost: unassigned, it can never be used again",
                    {{"serial", serial}, {"state", "lost"}});
@@ -148,14 +151,27 @@ void token_return(Context& ctx, Words words) {
     ctx.merge_global(args);
     const auto serial = checked_serial(args.positional[0]);
     const auto comment = checked_comment(args.value("comment"));
+    ctx.about("", serial);
     unwrap(ctx.store().return_to_stock(serial, ctx.act(comment)));
     ctx.out().done("key " + serial + " returned to stock", {{"serial", serial}, {"state", "stock"}});
+}
+
+void token_delete(Context& ctx, Words words) {
+    auto args = parse_arguments(words, {{"comment", true}}, 1, 1);
+    ctx.merge_global(args);
+    const auto serial = checked_serial(args.positional[0]);
+    const auto comment = checked_comment(args.value("comment"));
+    ctx.about("", serial);
+    const auto secret = unwrap(ctx.store().delete_token(serial, ctx.act(comment)));
+    ctx.out().done("key " + serial + " deleted; its secret: " + secret,
+                   {{"serial", serial}, {"deleted", true}, {"secret", secret}});
 }
 
 void token_resync(Context& ctx, Words words) {
     auto args = parse_arguments(words, {}, 3, 3);
     ctx.merge_global(args);
     const auto serial = checked_serial(args.positional[0]);
+    ctx.about("", serial);
     const auto token = unwrap(ctx.store().get_token(serial));
     if (token.state == okey::KeyState::lost || token.state == okey::KeyState::retired) {
         refuse("key " + serial + " is " + std::string(okey::to_string(token.state)) + ": it cannot be resynchronised");
@@ -187,6 +203,7 @@ void token_expire_on(Context& ctx, Words words) {
     ctx.merge_global(args);
     const auto serial = checked_serial(args.positional[0]);
     const auto date = checked_date(args.positional[1]);
+    ctx.about("", serial);
     unwrap(ctx.store().set_expiry(serial, date, ctx.act()));
     ctx.out().done("key " + serial + " expires on " + date + " (valid through that day, UTC)",
                    {{"serial", serial}, {"expires", date}});

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // tools/okeyctl/verbs_user.cpp — the `user …` verbs: enrolling a software key
 // (random secret, otpauth URI, terminal QR code), renewal, PIN reset, unlock
-// and the view of one login.
+// the view of one login, leavers (remove) and emergency codes.
 #include "verbs.hpp"
 
 #include "qr_terminal.hpp"
+
+#include "engine/calendar_date.hpp"
 
 #include <sys/random.h>
 
@@ -47,6 +49,7 @@ void user_enroll_software(Context& ctx, Words words) {
     auto args = parse_arguments(words, {{"issuer", true}}, 1, 1);
     ctx.merge_global(args);
     const auto login = checked_login(args.positional[0]);
+    ctx.about(login);
     const std::string issuer = args.value("issuer").value_or(default_issuer);
     if (issuer.empty() || issuer.size() > 64 || issuer.find(':') != std::string::npos ||
         printable(issuer) != issuer) {
@@ -98,6 +101,7 @@ void user_renew(Context& ctx, Words words) {
     const auto serial = args.value("serial");
     if (!serial) throw UsageError{"--serial NEW is required"};
     const auto new_serial = checked_serial(*serial);
+    ctx.about(login, new_serial);
     unwrap(ctx.store().renew(login, new_serial, ctx.act()));
     ctx.out().done("key " + new_serial + " assigned to " + login + "; the previous key is retired; PIN kept",
                    {{"login", login}, {"serial", new_serial}});
@@ -107,6 +111,7 @@ void user_reset_pin(Context& ctx, Words words) {
     auto args = parse_arguments(words, {}, 1, 1);
     ctx.merge_global(args);
     const auto login = checked_login(args.positional[0]);
+    ctx.about(login);
     unwrap(ctx.store().reset_pin(login, ctx.act()));
     ctx.out().done("PIN of " + login + " reset: the next login chooses a new PIN (new-PIN mode)",
                    {{"login", login}, {"pin_state", okey::to_string(okey::PinState::new_pin_required)}});
@@ -116,6 +121,7 @@ void user_unlock(Context& ctx, Words words) {
     auto args = parse_arguments(words, {}, 1, 1);
     ctx.merge_global(args);
     const auto login = checked_login(args.positional[0]);
+    ctx.about(login);
     unwrap(ctx.store().unlock(login, ctx.act()));
     ctx.out().done(login + " unlocked", {{"login", login}});
 }
@@ -127,7 +133,55 @@ void user_show(Context& ctx, Words words) {
     const auto user = unwrap(ctx.store().get_user(login));
     okey::TokenFilter filter;
     filter.login = login;
-    ctx.out().user(user, unwrap(ctx.store().list_tokens(filter)), ctx.now());
+    const auto keys = unwrap(ctx.store().list_tokens(filter));
+    const auto emergency = unwrap(ctx.store().emergency_status(login, ctx.now()));
+    ctx.out().user(user, keys, emergency, ctx.now());
+}
+
+void user_remove(Context& ctx, Words words) {
+    auto args = parse_arguments(words, {{"comment", true}}, 1, 1);
+    ctx.merge_global(args);
+    const auto login = checked_login(args.positional[0]);
+    const auto comment = checked_comment(args.value("comment"));
+    ctx.about(login);
+    unwrap(ctx.store().remove_user(login, ctx.act(comment)));
+    ctx.out().done("login " + login + " removed: its PIN hash, counters and emergency codes are "
+                   "erased; its audit history is kept",
+                   {{"login", login}, {"removed", true}});
+}
+
+void user_emergency(Context& ctx, Words words) {
+    auto args = parse_arguments(words, {{"days", true}, {"count", true}, {"revoke", false}}, 1, 1);
+    ctx.merge_global(args);
+    const auto login = checked_login(args.positional[0]);
+    ctx.about(login);
+    if (args.has("revoke")) {
+        if (args.has("days") || args.has("count"))
+            throw UsageError{"--revoke takes neither --days nor --count"};
+        const auto ended = unwrap(ctx.store().revoke_emergency_codes(login, ctx.act()));
+        ctx.out().done("emergency codes of " + login + " ended (" + std::to_string(ended) + ")",
+                       {{"login", login}, {"revoked", ended}});
+        return;
+    }
+    const unsigned days = checked_number(args.value("days"), "days", okey::default_emergency_days,
+                                         okey::max_emergency_days);
+    const unsigned count = checked_number(args.value("count"), "count",
+                                          okey::default_emergency_codes, okey::max_emergency_codes);
+    const okey::Act act = ctx.act();
+    const auto codes = unwrap(ctx.store().issue_emergency_codes(login, count, days, act));
+    const std::string until = okey::format_utc_time(act.now + std::int64_t{86400} * days);
+    if (ctx.json()) {
+        nlohmann::json list = nlohmann::json::array();
+        for (const auto& code : codes) list.push_back(std::string(code.view()));
+        ctx.out().document({{"result", "ok"}, {"login", login}, {"codes", list}, {"expires", until}});
+        return;
+    }
+    ctx.out().line(std::to_string(count) + " emergency codes for " + login +
+                   ", each valid once, until " + until + ":");
+    for (const auto& code : codes) ctx.out().line("  " + std::string(code.view()));
+    ctx.out().line(login + " types the PIN followed by one of these codes in place of the key's "
+                   "code. They end then, at the next key assigned, or with: okeyctl user emergency " +
+                   login + " --revoke");
 }
 
 }  // namespace okeyctl

@@ -87,6 +87,9 @@ public:
     std::span<const char* const> migrations() const override;
     Result<void> after_migrations() override;
     Result<bool> is_empty() override;
+    Result<std::string> scrub_deleted() override;
+    Result<std::string> integrity_problems() override;
+    Result<void> backup_to(const std::string& file) override;
 
     // A new store: the role to grant the service's rights to.
     void set_service_role(std::string role) { service_role_ = std::move(role); }

@@ -103,8 +103,25 @@ CREATE TABLE dialogues (
 CREATE INDEX dialogues_expires ON dialogues (expires);
 )sql";
 
+// Version 3 (administration, DESIGN.md §12): the administrator who did each
+// act, the login a lost key belonged to (a lost key used is named in the
+// log), and emergency codes — kept only as a keyed hash (HMAC-SHA256 under a
+// key derived from the key file), each deleted when used.
+constexpr const char* schema_v3 = R"sql(
+ALTER TABLE audit ADD COLUMN actor TEXT NOT NULL DEFAULT '';
+ALTER TABLE tokens ADD COLUMN lost_owner TEXT COLLATE "C";
+CREATE INDEX tokens_lost_owner ON tokens (lost_owner) WHERE state = 'lost';
+CREATE TABLE emergency_codes (
+  login   TEXT COLLATE "C" NOT NULL,
+  hash    BYTEA NOT NULL CHECK (length(hash) = 32),
+  expires BIGINT NOT NULL,                   -- Unix time: refused from then on
+  created BIGINT NOT NULL,
+  PRIMARY KEY (login, hash)
+);
+)sql";
+
 // steps[i] takes the schema from version i to i + 1.
-constexpr const char* steps[] = {schema_v1, schema_v2};
+constexpr const char* steps[] = {schema_v1, schema_v2, schema_v3};
 static_assert(std::size(steps) == schema_version,
               "each schema version needs its PostgreSQL migration here");
 
@@ -123,6 +140,8 @@ constexpr TableRights service_rights[] = {
     {"offline_batches", "SELECT, INSERT, UPDATE, DELETE"},
     {"offline_values", "SELECT, INSERT, UPDATE, DELETE"},
     {"dialogues", "SELECT, INSERT, DELETE"},
+    // A code used is deleted; codes are issued by the administrator only.
+    {"emergency_codes", "SELECT, DELETE"},
 };
 
 }  // namespace

@@ -5,7 +5,7 @@
 #include "engine/store/backend.hpp"
 #include "engine/store/schema.hpp"
 #include "engine/store/secret_box.hpp"
-#include "engine/store/sqlite/connection.hpp"
+#include "engine/store/sqlite/files.hpp"
 
 #include "engine/file_trust.hpp"
 
@@ -16,24 +16,10 @@
 #include <unistd.h>
 
 namespace okey::store::sqlite {
-namespace {
 
 bool exists(const std::string& path) {
     struct stat st {};
     return ::lstat(path.c_str(), &st) == 0;
-}
-
-Result<void> create_database_file(const std::string& path) {
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        if (errno == EEXIST)
-            return make_error(Errc::already_exists, path + ": already exists: not overwritten");
-        return make_error(Errc::io, path + ": cannot create: " + std::strerror(errno));
-    }
-    bool ok = ::fchmod(fd, 0600) == 0;
-    ::close(fd);
-    if (!ok) return make_error(Errc::io, path + ": cannot set mode: " + std::strerror(errno));
-    return {};
 }
 
 Result<void> check_store_files(const std::string& path, unsigned owner) {
@@ -41,7 +27,10 @@ Result<void> check_store_files(const std::string& path, unsigned owner) {
         return dir;
     if (auto file = check_trusted_path(path, FileRole::secret, owner); !file) {
         if (file.error().code == Errc::not_found)
-            return make_error(Errc::not_found, path + ": no store here (create it with okeyctl init)");
+            return make_error(Errc::not_found,
+                              path + ": no store here (a lost store comes back with okeyctl "
+                                     "restore, README \"Backup and recovery\"; a new one is made "
+                                     "by okeyctl init)");
         return file;
     }
     for (const char* suffix : {"-wal", "-shm"}) {
@@ -56,22 +45,29 @@ Result<void> check_store_files(const std::string& path, unsigned owner) {
     return {};
 }
 
+Result<std::unique_ptr<SqliteConnection>> open_store_file(const StoreOptions& options) {
+    const std::string& path = options.path;
+    if (auto files = check_store_files(path, options.trusted_owner); !files) return files.error();
+    // SQLite would take an emptied file for a new database and write to it.
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) == 0 && st.st_size == 0)
+        return make_error(Errc::corrupt,
+                          path + ": empty: not an okey store (restore it from a backup)");
+    auto db = SqliteConnection::open(path, options.busy_timeout_ms);
+    if (!db) return db.error();
+    // Checked before the settings below write to the file.
+    if (auto schema = require_schema(*db.value()); !schema) return schema.error();
+    if (auto set = db.value()->configure(); !set) return set.error();
+    return db;
+}
+
+namespace {
+
 class SqliteBackend final : public Backend {
 public:
     Result<std::unique_ptr<Connection>> open(const StoreOptions& options) const override {
-        const std::string& path = options.path;
-        if (auto files = check_store_files(path, options.trusted_owner); !files)
-            return files.error();
-        // SQLite would take an emptied file for a new database and write to it.
-        struct stat st {};
-        if (::lstat(path.c_str(), &st) == 0 && st.st_size == 0)
-            return make_error(Errc::corrupt,
-                              path + ": empty: not an okey store (restore it from a backup)");
-        auto db = SqliteConnection::open(path, options.busy_timeout_ms);
+        auto db = open_store_file(options);
         if (!db) return db.error();
-        // Checked before the settings below write to the file.
-        if (auto schema = require_schema(*db.value()); !schema) return schema.error();
-        if (auto set = db.value()->configure(); !set) return set.error();
         return std::unique_ptr<Connection>(std::move(db.value()));
     }
 
@@ -86,7 +82,10 @@ public:
             return make_error(Errc::already_exists, path + ": already exists: not overwritten");
         if (exists(options.key_file))
             return make_error(Errc::already_exists,
-                              options.key_file + ": already exists: not overwritten");
+                              options.key_file + ": already exists: not overwritten (it may "
+                                                 "seal a store's secrets: a lost store comes "
+                                                 "back with okeyctl restore, README \"Backup and "
+                                                 "recovery\")");
         if (auto dir = ensure_trusted_directory(parent_directory(path), options.trusted_owner); !dir)
             return dir.error();
         if (auto dir = ensure_trusted_directory(parent_directory(options.key_file), options.trusted_owner); !dir)
@@ -100,8 +99,7 @@ public:
             undo();
             return e;
         };
-        if (auto file = create_database_file(path); !file) return fail(file.error());
-        auto db = SqliteConnection::open(path, options.busy_timeout_ms);
+        auto db = SqliteConnection::create(path, options.busy_timeout_ms);
         if (!db) return fail(db.error());
         if (auto set = db.value()->configure(); !set) return fail(set.error());
         return NewStore{std::move(db.value()), undo};

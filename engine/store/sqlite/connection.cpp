@@ -2,7 +2,14 @@
 // engine/store/sqlite/connection.cpp — see connection.hpp.
 #include "engine/store/sqlite/connection.hpp"
 
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fcntl.h>
 #include <string>
+#include <sys/stat.h>
+#include <thread>
+#include <unistd.h>
 
 namespace okey::store::sqlite {
 
@@ -80,6 +87,25 @@ Result<std::unique_ptr<SqliteConnection>> SqliteConnection::open(const std::stri
     return db;
 }
 
+Result<std::unique_ptr<SqliteConnection>> SqliteConnection::create(const std::string& path,
+                                                                   int busy_timeout_ms) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        if (errno == EEXIST)
+            return make_error(Errc::already_exists, path + ": already exists: not overwritten");
+        return make_error(Errc::io, path + ": cannot create: " + std::strerror(errno));
+    }
+    // The mode given to open() is masked by the umask; set it exactly.
+    bool ok = ::fchmod(fd, 0600) == 0;
+    int err = errno;
+    ::close(fd);
+    if (!ok) {
+        ::unlink(path.c_str());
+        return make_error(Errc::io, path + ": cannot set mode: " + std::strerror(err));
+    }
+    return open(path, busy_timeout_ms);
+}
+
 // Foreign keys, deleted data zeroed, every commit durable (a lost last step
 // would let a code be replayed), no SQL functions run from the schema.
 Result<void> SqliteConnection::configure() {
@@ -136,6 +162,88 @@ Result<bool> SqliteConnection::is_empty() {
     auto row = stmt->step();
     if (!row) return row.error();
     return stmt->integer(0) == 0;
+}
+
+// secure_delete has zeroed the deleted rows in the pages written; those pages
+// reach the database file at a checkpoint, and the WAL that still holds the
+// old ones is truncated to nothing.
+Result<std::string> SqliteConnection::scrub_deleted() {
+    int log_frames = 0, checkpointed = 0;
+    int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, &log_frames,
+                                       &checkpointed);
+    if (rc == SQLITE_OK)
+        return std::string("overwritten with zeros in the store file (secure_delete); the "
+                           "write-ahead log emptied");
+    if ((rc & 0xff) == SQLITE_BUSY)
+        return std::string("overwritten with zeros in the store file (secure_delete) at the next "
+                           "checkpoint: a login was reading the store, so the write-ahead log "
+                           "still holds the old page until then");
+    return error(rc, "checkpoint");
+}
+
+Result<std::string> SqliteConnection::integrity_problems() {
+    std::string problems;
+    for (const char* pragma : {"PRAGMA integrity_check", "PRAGMA foreign_key_check"}) {
+        auto stmt = prepare(pragma);
+        if (!stmt) return stmt.error();
+        for (;;) {
+            auto row = stmt->step();
+            if (!row) return row.error();
+            if (!row.value()) break;
+            std::string line;
+            for (int c = 0; c < stmt->columns(); ++c)
+                line += (c ? " " : "") + stmt->text(c);
+            if (line == "ok") continue;
+            if (!problems.empty()) problems += "; ";
+            problems += line;
+        }
+    }
+    return problems;
+}
+
+Result<void> SqliteConnection::copy_into(SqliteConnection& to) {
+    sqlite3_backup* backup = sqlite3_backup_init(to.db_, "main", db_, "main");
+    if (!backup) return to.error(sqlite3_errcode(to.db_), "backup");
+    // All pages in one step: one read transaction, one consistent snapshot.
+    // A writer holding the lock at that instant only delays it.
+    int rc = SQLITE_OK;
+    for (int attempt = 0; attempt < 200; ++attempt) {
+        rc = sqlite3_backup_step(backup, -1);
+        if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    const int finished = sqlite3_backup_finish(backup);
+    if (rc != SQLITE_DONE) return error(rc, "backup to " + to.path_);
+    if (finished != SQLITE_OK) return to.error(finished, "backup");
+    return {};
+}
+
+Result<void> SqliteConnection::backup_to(const std::string& file) {
+    auto copy = create(file, 5000);
+    if (!copy) return copy.error();
+    auto done = copy_into(*copy.value());
+    // One self-contained file: no -wal beside it to forget when it is moved.
+    if (done) done = copy.value()->single_file();
+    copy.value().reset();
+    if (!done) {
+        ::unlink(file.c_str());
+        return done;
+    }
+    int fd = ::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    const bool synced = fd >= 0 && ::fsync(fd) == 0;
+    if (fd >= 0) ::close(fd);
+    if (!synced) return make_error(Errc::io, file + ": cannot sync: " + std::strerror(errno));
+    return {};
+}
+
+Result<void> SqliteConnection::single_file() {
+    auto stmt = prepare("PRAGMA journal_mode = DELETE");
+    if (!stmt) return stmt.error();
+    auto row = stmt->step();
+    if (!row) return row.error();
+    if (!row.value() || stmt->text(0) != "delete")
+        return make_error(Errc::io, path_ + ": cannot leave WAL mode");
+    return {};
 }
 
 Error SqliteConnection::error(int rc, std::string_view doing) const {

@@ -53,6 +53,9 @@ public:
     // Open an existing file read-write, never through a symlink.
     static Result<std::unique_ptr<SqliteConnection>> open(const std::string& path,
                                                           int busy_timeout_ms);
+    // Make a new database file (0600, never over an existing file) and open it.
+    static Result<std::unique_ptr<SqliteConnection>> create(const std::string& path,
+                                                            int busy_timeout_ms);
     // The safe settings of every connection to a store (WAL, durable commits).
     Result<void> configure();
 
@@ -67,6 +70,15 @@ public:
     Result<void> set_schema_version(int version) override;
     std::span<const char* const> migrations() const override;
     Result<bool> is_empty() override;
+    Result<std::string> scrub_deleted() override;
+    Result<std::string> integrity_problems() override;
+    Result<void> backup_to(const std::string& file) override;
+
+    // Copy every page of this database into `to` with SQLite's online backup
+    // API: one consistent snapshot, while other connections go on writing.
+    Result<void> copy_into(SqliteConnection& to);
+    // Keep the database in one file from now on (rollback journal, no WAL).
+    Result<void> single_file();
 
     // An okey error for a SQLite result code, naming the database file.
     Error error(int rc, std::string_view doing) const;

@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: Apache-2.0
+// tools/okeyctl/doctor.cpp — `okeyctl doctor` (DESIGN.md §12): one line per
+// check, ok / warning / error, exit 1 on any error. It reads and never
+// changes anything: the config; the owners and modes of the config, the
+// store, its folder and the key file; the store's integrity and schema; the
+// key file opening every sealed value in the store; the clock's
+// synchronisation; which PAM services ask for a passcode; whether root or an
+// administrator would be locked out; and the remote servers.
+//
+// --pam-dir DIR reads another pam.d folder (tests, a chroot): it only
+// changes what is read and reported, never what is trusted.
+#include "pam_stack.hpp"
+#include "verbs.hpp"
+
+#include "engine/calendar_date.hpp"
+#include "engine/file_trust.hpp"
+#include "engine/remote/http_client.hpp"
+#include "engine/store/location.hpp"
+
+#include <grp.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <sys/timex.h>
+
+#include <cerrno>
+#include <cstring>
+#include <set>
+
+namespace okeyctl {
+namespace {
+
+// The groups whose members administer a Debian system (sudo), or another
+// distribution's (wheel, admin).
+constexpr const char* admin_groups[] = {"sudo", "wheel", "admin"};
+
+class Doctor {
+public:
+    explicit Doctor(Context& ctx) : ctx_(ctx) {}
+
+    void add(CheckLine::Status status, std::string name, std::string detail) {
+        lines_.push_back(CheckLine{status, std::move(name), std::move(detail)});
+    }
+    const std::vector<CheckLine>& lines() const { return lines_; }
+
+    const okey::Config* config();
+    void files(const okey::Config& config);
+    okey::Store* store(const okey::Config& config);
+    void clock();
+    std::optional<PamUse> pam(const std::string& pam_dir);
+    void lockout(const okey::Config& config, okey::Store* store, const std::optional<PamUse>& pam);
+    void remote(const okey::Config& config);
+
+private:
+    void file(const std::string& what, const std::string& path, okey::FileRole role);
+    Context& ctx_;
+    std::vector<CheckLine> lines_;
+};
+
+constexpr auto ok = CheckLine::Status::ok;
+constexpr auto warning = CheckLine::Status::warning;
+constexpr auto error = CheckLine::Status::error;
+
+std::string joined(const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+    return out;
+}
+
+// "root:root 0600"
+std::string owner_and_mode(const std::string& path) {
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0) return std::strerror(errno);
+    const passwd* user = getpwuid(st.st_uid);
+    const group* grp = getgrgid(st.st_gid);
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return (user ? std::string(user->pw_name) : std::to_string(st.st_uid)) + ":" +
+           (grp ? std::string(grp->gr_name) : std::to_string(st.st_gid)) + " " + mode;
+}
+
+const okey::Config* Doctor::config() {
+    try {
+        const okey::Config& config = ctx_.config();
+        std::string where = config.source.empty() ? "no config file: the defaults" : config.source;
+        add(ok, "config",
+            where + ": valid (backend " + (config.backend == okey::BackendKind::remote ? "remote" : "local") +
+                ", store " + (okey::store::is_postgresql_uri(config.store)
+                                  ? okey::store::displayed_uri(config.store)
+                                  : config.store) +
+                ")");
+        return &config;
+    } catch (const Refusal& r) {
+        add(error, "config", r.message);
+        return nullptr;
+    }
+}
+
+void Doctor::file(const std::string& what, const std::string& path, okey::FileRole role) {
+    if (auto trusted = okey::check_trusted_path(path, role, ctx_.trusted_owner()); !trusted)
+        add(error, what, trusted.error().message);
+    else
+        add(ok, what, path + ": " + owner_and_mode(path));
+}
+
+void Doctor::files(const okey::Config& config) {
+    if (!config.source.empty()) file("config file", config.source, okey::FileRole::config);
+    if (!okey::store::is_postgresql_uri(config.store)) {
+        file("store folder", okey::parent_directory(config.store), okey::FileRole::directory);
+        file("store file", config.store, okey::FileRole::secret);
+    }
+    file("key file", config.key_file, okey::FileRole::secret);
+}
+
+okey::Store* Doctor::store(const okey::Config& config) {
+    okey::Store* store = nullptr;
+    try {
+        store = &ctx_.store();
+    } catch (const Refusal& r) {
+        add(error, "store", r.message);
+        return nullptr;
+    }
+    const bool sqlite = !okey::store::is_postgresql_uri(config.store);
+    auto problems = store->integrity_problems();
+    if (!problems)
+        add(error, "store", problems.error().message);
+    else if (!problems->empty())
+        add(error, "store", "damaged: " + problems.value() + " (restore a backup: okeyctl restore)");
+    else
+        add(ok, "store",
+            std::string(sqlite ? "PRAGMA integrity_check: ok" : "every table read") +
+                ", schema version " + std::to_string(store->schema_version()));
+    // Every sealed value, not a sample: a damaged one shows at its login.
+    auto contents = store->open_every_secret();
+    if (!contents) {
+        add(error, "secrets", contents.error().message);
+        return store;
+    }
+    std::int64_t keys = 0;
+    for (const auto& [table, rows] : contents->rows)
+        if (table == "tokens") keys = rows;
+    add(ok, "secrets",
+        "all " + std::to_string(contents->secrets_opened) + " sealed values (" +
+            std::to_string(keys) + " keys) open with " + config.key_file);
+    return store;
+}
+
+// TOTP compares the key's clock with this one: the kernel says whether it
+// is kept in step (adjtimex, read only: modes = 0).
+void Doctor::clock() {
+    struct timex tx {};
+    const int state = ::adjtimex(&tx);
+    if (state == -1) {
+        add(warning, "clock", std::string("cannot read the clock's state (adjtimex): ") + std::strerror(errno));
+        return;
+    }
+    if (state == TIME_ERROR || (tx.status & STA_UNSYNC))
+        add(warning, "clock",
+            "not synchronised (adjtimex: STA_UNSYNC): codes are checked against this clock; run "
+            "chrony or systemd-timesyncd");
+    else
+        add(ok, "clock", "synchronised (estimated error " + std::to_string(tx.esterror) + " µs)");
+}
+
+std::optional<PamUse> Doctor::pam(const std::string& pam_dir) {
+    auto use = find_pam_okey(pam_dir);
+    if (!use) {
+        add(warning, "pam", use.error().message);
+        return std::nullopt;
+    }
+    if (use->services.empty() && !use->common_auth)
+        add(warning, "pam",
+            "no PAM service in " + pam_dir + " asks for a passcode (pam-auth-update --enable okey)");
+    else
+        add(ok, "pam",
+            "passcode asked by " + (use->services.empty() ? std::string("no service") : joined(use->services)) +
+                (use->common_auth ? " (common-auth includes pam_okey)" : ""));
+    return use.value();
+}
+
+// Members of the administrators' groups, and root.
+std::vector<std::string> administrators() {
+    std::set<std::string> logins{"root"};
+    for (const char* name : admin_groups)
+        if (const group* grp = getgrnam(name))
+            for (char** member = grp->gr_mem; member && *member; ++member) logins.insert(*member);
+    return {logins.begin(), logins.end()};
+}
+
+void Doctor::lockout(const okey::Config& config, okey::Store* store, const std::optional<PamUse>& pam) {
+    if (config.backend == okey::BackendKind::remote) {
+        add(ok, "lockout", "not checked here: the validation service holds the keys");
+        return;
+    }
+    if (!store) {
+        add(warning, "lockout", "cannot tell: the store did not open");
+        return;
+    }
+    const bool deny = config.unknown_user == okey::UnknownUserPolicy::deny;
+    std::vector<std::string> at_risk, safe;
+    for (const auto& login : administrators()) {
+        okey::TokenFilter filter;
+        filter.login = login;
+        filter.state = okey::KeyState::assigned;
+        auto keys = store->list_tokens(filter);
+        auto known = store->get_user(login);
+        const bool has_key = keys && !keys->empty();
+        // Refused at every login: no key, and either every login without a
+        // record is refused, or this one has a record (without a key).
+        if (!has_key && (deny || known)) at_risk.push_back(login);
+        else safe.push_back(login);
+    }
+    if (at_risk.empty()) {
+        add(ok, "lockout", joined(safe) + ": " + (deny ? "hold a key" : "hold a key or are ignored (unknown_user = \"ignore\")"));
+        return;
+    }
+    const std::string who = joined(at_risk);
+    const std::string how = "give them a key (okeyctl token assign), or set unknown_user = \"ignore\"";
+    if (pam && pam->common_auth)
+        add(error, "lockout",
+            who + ": hold no key, and common-auth asks every login for a passcode: they are "
+                  "refused everywhere (" + how + ", or pam-auth-update --disable okey from a root shell)");
+    else
+        add(warning, "lockout",
+            who + ": hold no key: once okey is enabled in common-auth they are refused (" + how +
+                " before enabling)");
+}
+
+void Doctor::remote(const okey::Config& config) {
+    if (config.backend != okey::BackendKind::remote) {
+        add(ok, "remote", "not used (backend = \"local\")");
+        return;
+    }
+    if (config.remote.urls.empty()) {
+        add(error, "remote", "backend = \"remote\" and no remote.urls");
+        return;
+    }
+    auto settings = okey::remote::transport_settings(config, ctx_.trusted_owner());
+    if (!settings) {
+        add(error, "remote", settings.error().message);
+        return;
+    }
+    for (const auto& url : config.remote.urls) {
+        okey::remote::TransportSettings copy = settings.value();
+        okey::remote::HttpClient server(url, std::move(copy));
+        const auto reply = server.get("/healthz");
+        const std::string name = "remote " + url;
+        if (reply.transport == okey::remote::Transport::answered && reply.status == 200)
+            add(ok, name, "TLS certificate valid; /healthz: 200 (okeyd and its database answer)");
+        else if (reply.transport == okey::remote::Transport::answered)
+            add(ok, name, "TLS certificate valid; /healthz: HTTP " + std::to_string(reply.status) +
+                              " (not okeyd: no health check)");
+        else if (reply.status >= 500)
+            add(error, name, "TLS certificate valid; /healthz: HTTP " + std::to_string(reply.status) +
+                                 " (okeyd answers, its database does not)");
+        else
+            add(error, name, (reply.transport == okey::remote::Transport::unreachable ? "unreachable: "
+                                                                                      : "refused: ") +
+                                 reply.reason);
+    }
+}
+
+}  // namespace
+
+void admin_doctor(Context& ctx, Words words) {
+    auto args = parse_arguments(words, {{"pam-dir", true}}, 0, 0);
+    ctx.merge_global(args);
+    Doctor doctor(ctx);
+    const okey::Config* config = doctor.config();
+    okey::Store* store = nullptr;
+    if (config) {
+        doctor.files(*config);
+        store = doctor.store(*config);
+    }
+    doctor.clock();
+    const auto pam = doctor.pam(args.value("pam-dir").value_or(default_pam_dir));
+    if (config) {
+        doctor.lockout(*config, store, pam);
+        doctor.remote(*config);
+    }
+    ctx.out().checks(doctor.lines());
+    std::size_t errors = 0;
+    for (const auto& line : doctor.lines()) errors += line.status == CheckLine::Status::error;
+    if (errors > 0)
+        refuse("doctor: " + std::to_string(errors) + (errors > 1 ? " checks" : " check") + " failed");
+}
+
+}  // namespace okeyctl
