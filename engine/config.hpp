@@ -36,7 +36,7 @@ struct Texts {
     std::string acknowledge;       // "Appuyez sur Entrée pour continuer." (after a last message, over ssh)
     std::string password_passcode; // "Mot de passe suivi du passcode OTP : " (forward_pass)
     // messages (information and errors)
-    std::string new_pin_intro;     // why the 6 digits only: first use or PIN reset
+    std::string new_pin_intro;     // why the key's code only ({digits} digits): first use or PIN reset
     std::string next_code_reason;  // why a second code is needed: the key drifted
     std::string pin_mismatch;      // the two PINs differ
     std::string pin_invalid;       // policy: length / digits

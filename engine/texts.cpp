@@ -19,7 +19,7 @@ Texts french() {
     t.password_passcode = "Mot de passe suivi du passcode OTP : ";
     t.new_pin_intro =
         "Première utilisation de votre clé OTP ou code PIN réinitialisé : saisissez uniquement "
-        "les 6 chiffres affichés sur votre clé, puis créez votre code PIN.";
+        "les {digits} chiffres affichés sur votre clé, puis créez votre code PIN.";
     t.next_code_reason =
         "Votre clé est désynchronisée : un second code est nécessaire pour la resynchroniser.";
     t.pin_mismatch = "Les deux codes PIN saisis sont différents. Veuillez recommencer.";
@@ -48,7 +48,7 @@ Texts english() {
     t.acknowledge = "Press Enter to continue.";
     t.password_passcode = "Password followed by the OTP passcode: ";
     t.new_pin_intro =
-        "First use of your OTP key or PIN reset: enter only the 6 digits shown on your key, "
+        "First use of your OTP key or PIN reset: enter only the {digits} digits shown on your key, "
         "then create your PIN.";
     t.next_code_reason =
         "Your key has drifted: a second code is needed to resynchronise it.";
@@ -66,21 +66,31 @@ Texts english() {
 
 }  // namespace
 
-std::string fill_pin_bounds(std::string_view text, unsigned pin_min, unsigned pin_max) {
+namespace {
+
+// `text` with every `name` replaced by `value`.
+std::string fill(std::string_view text, std::string_view name, std::string_view value) {
     std::string out;
     out.reserve(text.size());
     for (std::size_t i = 0; i < text.size();) {
-        if (text.substr(i, 5) == "{min}") {
-            out += std::to_string(pin_min);
-            i += 5;
-        } else if (text.substr(i, 5) == "{max}") {
-            out += std::to_string(pin_max);
-            i += 5;
+        if (text.substr(i, name.size()) == name) {
+            out += value;
+            i += name.size();
         } else {
             out += text[i++];
         }
     }
     return out;
+}
+
+}  // namespace
+
+std::string fill_pin_bounds(std::string_view text, unsigned pin_min, unsigned pin_max) {
+    return fill(fill(text, "{min}", std::to_string(pin_min)), "{max}", std::to_string(pin_max));
+}
+
+std::string fill_code_digits(std::string_view text, unsigned digits) {
+    return fill(text, "{digits}", std::to_string(digits));
 }
 
 Texts default_texts(Language language, unsigned pin_min, unsigned pin_max) {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // engine/texts.hpp — the texts the person logging in sees, by name: the names
 // are the `prompts:` keys of okey.conf (the Texts field names). Texts may hold
-// the placeholders {min} and {max}, filled with the PIN length bounds.
+// the placeholders {min} and {max}, filled with the PIN length bounds, and
+// {digits}, filled when shown with the number of digits of the person's key.
 #pragma once
 
 #include "engine/config.hpp"
@@ -38,6 +39,8 @@ inline constexpr std::array<TextField, 16> text_fields{{
 
 // Replace every "{min}" and "{max}" in text with the bounds.
 std::string fill_pin_bounds(std::string_view text, unsigned pin_min, unsigned pin_max);
+// Replace every "{digits}" with the number of digits of a key's codes (6 or 8).
+std::string fill_code_digits(std::string_view text, unsigned digits);
 
 // The language defaults, then the file's overrides, both with bounds filled.
 Texts compose_texts(const Config& config);

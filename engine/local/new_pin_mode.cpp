@@ -5,6 +5,7 @@
 // only as its Argon2id hash); then a full passcode with a code at a strictly
 // later step proves both before the PIN is stored.
 #include "engine/local/login_flow.hpp"
+#include "engine/texts.hpp"
 
 #include <utility>
 
@@ -22,7 +23,9 @@ FlowRound LoginFlow::begin_new_pin() {
     if (!key) return key_unusable(key.error());
     FlowState next = state_;
     next.phase = FlowPhase::new_pin_code;
-    return ask(std::move(next), with_reason(texts_->new_pin_intro, texts_->code_only));
+    // "the 6 digits", or 8: what this key shows.
+    const std::string intro = fill_code_digits(texts_->new_pin_intro, view_->token->spec.digits);
+    return ask(std::move(next), with_reason(intro, texts_->code_only));
 }
 
 FlowRound LoginFlow::answer_new_pin_code(std::string_view code) {

@@ -4,12 +4,17 @@
 // then PIN + code at a strictly later step; the PIN is stored only then.
 #include "harness.hpp"
 
+#include "engine/texts.hpp"
+
 using namespace okey;
 using namespace okey::test;
 
 namespace {
 
-std::string first_prompt(const Texts& texts) { return texts.new_pin_intro + " " + texts.code_only; }
+// The question of a 6-digit key's first login.
+std::string first_prompt(const Texts& texts) {
+    return fill_code_digits(texts.new_pin_intro, 6) + " " + texts.code_only;
+}
 
 void expect_prompts(World& w, const std::vector<std::string>& expected) {
     if (w.prompter.prompts != expected) {
@@ -35,6 +40,10 @@ void full_success(void** state) {
     assert_string_equal(t.new_pin_passcode.c_str(),
                         "Attendez que le code de votre clé change, puis saisissez votre passcode "
                         "(PIN + code) : ");
+    assert_string_equal(first_prompt(t).c_str(),
+                        "Première utilisation de votre clé OTP ou code PIN réinitialisé : saisissez "
+                        "uniquement les 6 chiffres affichés sur votre clé, puis créez votre code PIN. "
+                        "Code affiché sur votre clé OTP : ");
     const std::uint64_t s0 = w.step_now();
     w.answer(w.code());
     w.answer(the_pin);
@@ -262,6 +271,28 @@ void english_texts(void** state) {
     assert_string_equal(w.prompter.infos[0].c_str(), english.pin_saved.c_str());
 }
 
+// The first question says how many digits the key shows: 8 for an 8-digit
+// key, in either language (the default text used to say 6 whatever the key).
+void intro_says_the_keys_digits(void** state) {
+    World& w = world(state);
+    must(w.store->return_to_stock(the_serial, Act{t0, "swapped"}), "return_to_stock");
+    must(w.store->add_token(KeySpec{"OK8", KeyKind::hardware, OKEY_OTP_SHA1, 8, 30, "", ""}, w.secret,
+                            Act{t0, ""}),
+         "add_token");
+    must(w.store->assign("OK8", the_login, Act{t0, ""}), "assign");
+    for (const Language language : {Language::fr, Language::en}) {
+        w.config.language = language;
+        w.config.texts = compose_texts(w.config);
+        (void)w.login();  // no answer: the first question is enough
+        assert_int_equal(w.prompter.prompts.size(), 1);
+        const std::string& prompt = w.prompter.prompts[0];
+        const char* expected = language == Language::fr ? "saisissez uniquement les 8 chiffres affichés"
+                                                        : "enter only the 8 digits shown on your key";
+        if (prompt.find(expected) == std::string::npos) fail_msg("first prompt: %s", prompt.c_str());
+        assert_true(prompt.find("6 ") == std::string::npos);
+    }
+}
+
 }  // namespace
 
 int main() {
@@ -283,6 +314,7 @@ int main() {
         cmocka_unit_test_setup_teardown(locked_and_expired_in_new_pin_mode, setup_world,
                                         teardown_world),
         cmocka_unit_test_setup_teardown(english_texts, setup_world, teardown_world),
+        cmocka_unit_test_setup_teardown(intro_says_the_keys_digits, setup_world, teardown_world),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -9,6 +9,8 @@
 
 #include "resume.hpp"
 
+#include "engine/texts.hpp"
+
 using namespace okey;
 using namespace okey::test;
 
@@ -183,7 +185,9 @@ void texts_rendered_per_round(void**) {
     LoginFlow flow(w.config, store, w.clock, w.logger);
     FlowRound round = flow.start(context_for(the_login), w.config.texts);
     assert_string_equal(round.question->prompt.c_str(),
-                        (w.config.texts.new_pin_intro + " " + w.config.texts.code_only).c_str());
+                        (fill_code_digits(w.config.texts.new_pin_intro, 6) + " " +
+                         w.config.texts.code_only)
+                            .c_str());
     const std::string saved = flow.saved();
     Store other = w.open_store();
     LoginFlow next(w.config, other, w.clock, w.logger);

@@ -6,6 +6,7 @@
 #include "tests/pam/harness.hpp"
 
 #include "engine/config.hpp"
+#include "engine/texts.hpp"
 
 #include <security/pam_appl.h>
 
@@ -73,7 +74,7 @@ void english_new_pin_mode_prompts(void**) {
     const auto prompts = conversation.prompts();
     assert_int_equal(prompts.size(), 4);
     const okey::Texts english = okey::default_texts(okey::Language::en, 4, 6);
-    assert_string_equal(prompts[0].c_str(), (english.new_pin_intro + " " + OKEY_TEST_EN_CODE_ONLY).c_str());
+    assert_string_equal(prompts[0].c_str(), (okey::fill_code_digits(english.new_pin_intro, 6) + " " + OKEY_TEST_EN_CODE_ONLY).c_str());
     assert_string_equal(prompts[1].c_str(), OKEY_TEST_EN_NEW_PIN);
     assert_string_equal(prompts[2].c_str(), OKEY_TEST_EN_CONFIRM_PIN);
     assert_string_equal(prompts[3].c_str(), OKEY_TEST_EN_NEW_PIN_PASSCODE);

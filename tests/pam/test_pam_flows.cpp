@@ -5,6 +5,7 @@
 #include "tests/pam/harness.hpp"
 
 #include "engine/config.hpp"
+#include "engine/texts.hpp"
 
 #include <security/pam_appl.h>
 
@@ -38,7 +39,7 @@ const std::string next_code_prompt =
 const Texts french = default_texts(Language::fr, 4, 6);
 // sshd shows an information message only with the next prompt: the reason
 // for a code-only question is part of that question.
-const std::string new_pin_first_prompt = french.new_pin_intro + " " + code_only_prompt;
+const std::string new_pin_first_prompt = fill_code_digits(french.new_pin_intro, 6) + " " + code_only_prompt;
 const std::string drifted_prompt = french.next_code_reason + " " + next_code_prompt;
 
 using World = PamWorld;

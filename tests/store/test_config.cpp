@@ -91,7 +91,8 @@ void french_and_english_texts(void**) {
     assert_string_equal(fr.pin_saved.c_str(),
                         "Votre clé est désormais initialisée et opérationnelle.");
     assert_contains(fr.next_code_reason, "désynchronisée");
-    assert_contains(fr.new_pin_intro, "6 chiffres");
+    assert_contains(fr.new_pin_intro, "les {digits} chiffres");
+    assert_string_equal(okey::fill_code_digits("{digits}/{digits} {min}", 8).c_str(), "8/8 {min}");
     assert_contains(fr.key_expired, "chef d'établissement");
     auto bounds = okey::default_texts(okey::Language::fr, 5, 8);
     assert_string_equal(bounds.new_pin.c_str(),
