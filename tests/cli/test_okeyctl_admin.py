@@ -399,8 +399,8 @@ class Doctor(Admin):
                                        "auth requisite pam_deny.so\n")
         data = self.doctor("--pam-dir", pam, json_output=True)
         checks = {c["check"]: c for c in data["checks"]}
-        for name in ("config", "config file", "key file", "store", "secrets", "clock", "pam",
-                     "lockout", "remote"):
+        for name in ("config", "config file", "key file", "okey-check", "store", "secrets", "clock",
+                     "pam", "lockout", "remote"):
             self.assertIn(name, checks)
         self.assertEqual(checks["config"]["status"], "ok")
         self.assertEqual(checks["key file"]["status"], "ok")
@@ -412,7 +412,10 @@ class Doctor(Admin):
         self.assertEqual(checks["pam"]["status"], "warning")
         self.assertIn("pam-auth-update --enable okey", checks["pam"]["detail"])
         self.assertEqual(checks["lockout"]["status"], "warning")
-        self.assertIn(", ".join(self.admins()) + ": hold no key", checks["lockout"]["detail"])
+        self.assertIn(", ".join(self.admins()) + ": hold no key and are not exempt",
+                      checks["lockout"]["detail"])
+        # The build's okey-check is not installed: nothing to check.
+        self.assertEqual(checks["okey-check"]["status"], "ok")
         self.assertEqual(data["errors"], 0)
         if BACKEND == "sqlite":
             self.assertEqual(checks["store file"]["status"], "ok")
@@ -448,7 +451,7 @@ class Doctor(Admin):
                 self.add_key("K-" + login)
                 self.ok("token", "assign", "K-" + login, login)
         out = self.doctor("--pam-dir", pam)
-        self.assertRegex(out, r"(?m)^ok +lockout +")
+        self.assertRegex(out, r"(?m)^ok +lockout +nobody who administers is refused: root \(holds a key\)")
         # With unknown_user = "ignore", only logins the store knows without a key are at risk.
         with open(self.config, "a") as f:
             f.write('unknown_user = "ignore";\n')
@@ -456,6 +459,11 @@ class Doctor(Admin):
         r = self.run_okeyctl("doctor", "--pam-dir", pam)
         self.assertEqual(r.returncode, 1)
         self.assertRegex(r.stdout, r"(?m)^error +lockout +root: hold no key")
+        # Exempt by scope, root is not asked at all: no risk.
+        with open(self.config, "a") as f:
+            f.write('scope: { exempt_users = [ "root" ]; exempt_groups = [ "sudo", "wheel", "admin" ]; };\n')
+        out = self.doctor("--pam-dir", pam)
+        self.assertRegex(out, r"(?m)^ok +lockout +nobody who administers is refused: root \(scope: exempt user\)")
 
     def test_unsafe_files_and_damage_are_errors(self):
         os.chmod(self.key_file, 0o444)

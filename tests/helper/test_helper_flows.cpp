@@ -10,6 +10,7 @@
 
 #include "engine/config.hpp"
 #include "engine/local/login_flow.hpp"
+#include "engine/texts.hpp"
 
 #include <security/pam_appl.h>
 
@@ -92,7 +93,7 @@ void new_pin_mode_with_messages(void**) {
     const KeyFixture key = world->store.add_key("HELPER-NEWPIN");
     world->store.assign(key.serial, caller.login);
     Conversation c;
-    const std::string first = with_reason(french.new_pin_intro, french.code_only);
+    const std::string first = with_reason(fill_code_digits(french.new_pin_intro, 6), french.code_only);
     c.by_prompt[first] = {code_at(key.secret_base32, 0)};
     c.by_prompt[french.new_pin] = {"4826", "4826"};
     c.by_prompt[french.confirm_pin] = {"4827", "4826"};

@@ -19,8 +19,7 @@ namespace okeyctl {
 
 struct Actor {
     std::string login;  // "alice"; "uid 1234" when NSS knows no login for the uid
-    uid_t uid = 0;      // the real uid okeyctl runs as
-    bool via_sudo = false;
+    uid_t uid = 0;      // the real uid okeyctl runs as (0 and another login: sudo)
 };
 
 Actor acting_administrator();

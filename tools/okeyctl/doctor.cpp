@@ -15,6 +15,7 @@
 #include "engine/calendar_date.hpp"
 #include "engine/file_trust.hpp"
 #include "engine/remote/http_client.hpp"
+#include "engine/scope.hpp"
 #include "engine/store/location.hpp"
 
 #include <grp.h>
@@ -33,6 +34,10 @@ namespace {
 // distribution's (wheel, admin).
 constexpr const char* admin_groups[] = {"sudo", "wheel", "admin"};
 
+// Where pam_okey.so runs okey-check for callers that are not root (fixed at
+// build time, as in the module).
+constexpr const char* helper_path = OKEY_HELPER_PATH;
+
 class Doctor {
 public:
     explicit Doctor(Context& ctx) : ctx_(ctx) {}
@@ -44,6 +49,7 @@ public:
 
     const okey::Config* config();
     void files(const okey::Config& config);
+    void helper();
     okey::Store* store(const okey::Config& config);
     void clock();
     std::optional<PamUse> pam(const std::string& pam_dir);
@@ -109,6 +115,24 @@ void Doctor::files(const okey::Config& config) {
         file("store file", config.store, okey::FileRole::secret);
     }
     file("key file", config.key_file, okey::FileRole::secret);
+}
+
+// okey-check must be setuid root for screen lockers (DESIGN.md §10), and
+// root's alone; when it is not installed there is nothing to say.
+void Doctor::helper() {
+    struct stat st {};
+    if (::lstat(helper_path, &st) != 0) {
+        add(ok, "okey-check", std::string(helper_path) + ": not installed (callers that are not root "
+                                                          "cannot log in with okey)");
+        return;
+    }
+    const std::string shown = std::string(helper_path) + ": " + owner_and_mode(helper_path);
+    if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022) != 0)
+        add(error, "okey-check", shown + ": must be a file of root's that nobody else can write");
+    else if ((st.st_mode & S_ISUID) == 0)
+        add(error, "okey-check", shown + ": not setuid: screen lockers cannot log in (dpkg-statoverride?)");
+    else
+        add(ok, "okey-check", shown);
 }
 
 okey::Store* Doctor::store(const okey::Config& config) {
@@ -198,6 +222,12 @@ void Doctor::lockout(const okey::Config& config, okey::Store* store, const std::
     const bool deny = config.unknown_user == okey::UnknownUserPolicy::deny;
     std::vector<std::string> at_risk, safe;
     for (const auto& login : administrators()) {
+        // Not asked at all (scope): nothing to fear from okey.
+        const okey::ScopeDecision scope = okey::decide_scope(config.scope, login);
+        if (!scope.asked) {
+            safe.push_back(login + " (" + scope.reason + ")");
+            continue;
+        }
         okey::TokenFilter filter;
         filter.login = login;
         filter.state = okey::KeyState::assigned;
@@ -207,22 +237,23 @@ void Doctor::lockout(const okey::Config& config, okey::Store* store, const std::
         // Refused at every login: no key, and either every login without a
         // record is refused, or this one has a record (without a key).
         if (!has_key && (deny || known)) at_risk.push_back(login);
-        else safe.push_back(login);
+        else safe.push_back(login + (has_key ? " (holds a key)" : " (unknown_user = \"ignore\")"));
     }
     if (at_risk.empty()) {
-        add(ok, "lockout", joined(safe) + ": " + (deny ? "hold a key" : "hold a key or are ignored (unknown_user = \"ignore\")"));
+        add(ok, "lockout", "nobody who administers is refused: " + joined(safe));
         return;
     }
     const std::string who = joined(at_risk);
-    const std::string how = "give them a key (okeyctl token assign), or set unknown_user = \"ignore\"";
+    const std::string how = "exempt them (scope.exempt_users or scope.exempt_groups) or give them a key";
     if (pam && pam->common_auth)
         add(error, "lockout",
-            who + ": hold no key, and common-auth asks every login for a passcode: they are "
-                  "refused everywhere (" + how + ", or pam-auth-update --disable okey from a root shell)");
+            who + ": hold no key and are not exempt, and common-auth asks every login for a "
+                  "passcode: they are refused everywhere (" + how +
+                  ", or pam-auth-update --disable okey from a root shell)");
     else
         add(warning, "lockout",
-            who + ": hold no key: once okey is enabled in common-auth they are refused (" + how +
-                " before enabling)");
+            who + ": hold no key and are not exempt: once okey is enabled in common-auth they are "
+                  "refused (" + how + " before enabling)");
 }
 
 void Doctor::remote(const okey::Config& config) {
@@ -269,6 +300,7 @@ void admin_doctor(Context& ctx, Words words) {
     okey::Store* store = nullptr;
     if (config) {
         doctor.files(*config);
+        doctor.helper();
         store = doctor.store(*config);
     }
     doctor.clock();

@@ -2,10 +2,10 @@
 // tools/okeyctl/main.cpp — okeyctl's entry: global options, the table of
 // verbs (DESIGN.md §6), and the exit codes: 0 done, 1 refused (one line
 // "okeyctl: <reason>" on stderr), 2 usage error.
-#include "syslog_logger.hpp"
 #include "verbs.hpp"
 
 #include "engine/log_text.hpp"
+#include "engine/syslog_logger.hpp"
 #include "engine/store/postgresql/backend.hpp"
 
 #include <okey/otp.h>
@@ -66,7 +66,7 @@ void log_act(const Verb& verb, const Context& ctx, const std::string* refusal) {
     if (!ctx.subject_login().empty()) line += " login=" + okey::log_field(ctx.subject_login());
     if (!ctx.subject_serial().empty()) line += " serial=" + okey::log_field(ctx.subject_serial());
     line += refusal ? " outcome=refused reason=" + okey::log_text(*refusal) : " outcome=done";
-    SyslogLogger logger;
+    okey::SyslogLogger logger("okeyctl");
     logger.log(refusal ? okey::LogLevel::notice : okey::LogLevel::info, line);
 }
 
