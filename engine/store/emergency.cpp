@@ -46,6 +46,19 @@ Result<otp::SecretString> random_code() {
     }
 }
 
+// Inside a transaction: whether the login has its PIN set; not_found when
+// the store does not know it.
+Result<bool> pin_is_set(store::Connection& db, std::string_view login) {
+    auto user = db.prepare("SELECT pin_state, pin_hash FROM users WHERE login = ?1");
+    if (!user) return user.error();
+    user->bind_text(1, login);
+    auto row = user->step();
+    if (!row) return row.error();
+    if (!row.value())
+        return make_error(Errc::not_found, "login " + std::string(login) + ": not in the store");
+    return user->text(0) == "set" && !user->text(1).empty();
+}
+
 }  // namespace
 
 Result<std::vector<std::uint8_t>> Store::emergency_code_hash(std::string_view login,
@@ -84,14 +97,9 @@ Result<std::vector<otp::SecretString>> Store::issue_emergency_codes(std::string_
         codes.push_back(std::move(code.value()));
     }
     auto written = impl_->write([&]() -> Result<void> {
-        auto user = impl_->db->prepare("SELECT pin_state, pin_hash FROM users WHERE login = ?1");
-        if (!user) return user.error();
-        user->bind_text(1, login);
-        auto row = user->step();
-        if (!row) return row.error();
-        if (!row.value())
-            return make_error(Errc::not_found, "login " + std::string(login) + ": not in the store");
-        if (user->text(0) != "set" || user->text(1).empty())
+        auto pin_set = pin_is_set(*impl_->db, login);
+        if (!pin_set) return pin_set.error();
+        if (!pin_set.value())
             return make_error(Errc::wrong_state,
                               "login " + std::string(login) +
                                   ": has no PIN yet (new-PIN mode): an emergency code is typed "
@@ -119,13 +127,7 @@ Result<std::vector<otp::SecretString>> Store::issue_emergency_codes(std::string_
 Result<std::int64_t> Store::revoke_emergency_codes(std::string_view login, const Act& act) {
     if (auto ok = store::check_login(login); !ok) return ok.error();
     return impl_->write([&]() -> Result<std::int64_t> {
-        auto user = impl_->db->prepare("SELECT 1 FROM users WHERE login = ?1");
-        if (!user) return user.error();
-        user->bind_text(1, login);
-        auto row = user->step();
-        if (!row) return row.error();
-        if (!row.value())
-            return make_error(Errc::not_found, "login " + std::string(login) + ": not in the store");
+        if (auto known = pin_is_set(*impl_->db, login); !known) return known.error();
         auto ended = impl_->drop_emergency_codes(login);
         if (!ended) return ended.error();
         auto serial = impl_->assigned_serial(login);

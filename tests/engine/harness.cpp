@@ -114,20 +114,33 @@ void World::answer(const std::string& text, std::int64_t wait, std::function<voi
     if (text.size() >= 4) secrets.push_back(text);
 }
 
-LoginResult World::login(std::optional<std::string> first_pass, const std::string& login) {
+// A new login's context, with the prompter's records cleared.
+LoginContext World::next_login(const std::string& login) {
     prompter.prompts.clear();
     prompter.infos.clear();
     prompter.errors.clear();
     prompter.events.clear();
+    ++logins_run;
     LoginContext context;
     context.login = login;
     context.service = "sshd";
     context.remote_host = "192.0.2.7";
+    return context;
+}
+
+ForwardedLogin World::login_forwarded(const std::string& typed, const std::string& login) {
+    LoginContext context = next_login(login);
+    secrets.push_back(typed);
+    return run_forwarded_login(config, context, typed, prompter, clock, logger,
+                               static_cast<unsigned>(getuid()));
+}
+
+LoginResult World::login(std::optional<std::string> first_pass, const std::string& login) {
+    LoginContext context = next_login(login);
     if (first_pass) {
         secrets.push_back(*first_pass);
         context.first_pass = otp::SecretString(*first_pass);
     }
-    ++logins_run;
     return run_login(config, context, prompter, clock, logger,
                      static_cast<unsigned>(getuid()));
 }

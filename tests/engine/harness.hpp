@@ -113,6 +113,9 @@ public:
     // prompter's records first.
     LoginResult login(std::optional<std::string> first_pass = std::nullopt,
                       const std::string& login = the_login);
+    // run_forwarded_login (forward_pass) of `typed`, remembered as a secret;
+    // clears the prompter's records first.
+    ForwardedLogin login_forwarded(const std::string& typed, const std::string& login = the_login);
 
     // Another connection to the world's store, as another process would open.
     StoreOptions store_options() const;
@@ -139,6 +142,9 @@ public:
     otp::Key key;
     std::vector<std::string> secrets;  // PINs, codes and passcodes used
     unsigned logins_run = 0;
+
+private:
+    LoginContext next_login(const std::string& login);
 };
 
 World& world(void** state);

@@ -168,15 +168,8 @@ void forwarded_text_with_an_emergency_code(void** state) {
     World& w = world(state);
     must(w.store->mark_lost(the_serial, Act{t0, ""}), "mark_lost");
     const auto codes = issue(w, 1);
-    const std::string typed = std::string("Mot de passe 2024") + the_pin + codes[0];
-    w.secrets.push_back(typed);
-    LoginContext context;
-    context.login = the_login;
-    context.service = "sshd";
-    context.remote_host = "192.0.2.7";
-    ++w.logins_run;
-    const ForwardedLogin login = run_forwarded_login(w.config, context, typed, w.prompter, w.clock,
-                                                     w.logger, static_cast<unsigned>(getuid()));
+    const ForwardedLogin login =
+        w.login_forwarded(std::string("Mot de passe 2024") + the_pin + codes[0]);
     w.expect(login.result, LoginOutcome::success, "emergency code accepted");
     assert_true(login.password.view() == "Mot de passe 2024");
 }

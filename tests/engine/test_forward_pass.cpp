@@ -12,21 +12,6 @@ namespace {
 
 const std::string password = "Mot de passe 2024";
 
-ForwardedLogin forwarded(World& w, const std::string& typed, const std::string& login = the_login) {
-    w.prompter.prompts.clear();
-    w.prompter.infos.clear();
-    w.prompter.errors.clear();
-    w.prompter.events.clear();
-    w.secrets.push_back(typed);
-    LoginContext context;
-    context.login = login;
-    context.service = "sshd";
-    context.remote_host = "192.0.2.7";
-    ++w.logins_run;
-    return run_forwarded_login(w.config, context, typed, w.prompter, w.clock, w.logger,
-                               static_cast<unsigned>(getuid()));
-}
-
 void expect_password(const ForwardedLogin& login, const std::string& expected) {
     if (login.password.view() != expected)
         fail_msg("password \"%s\", expected \"%s\"", std::string(login.password.view()).c_str(),
@@ -43,7 +28,7 @@ void every_pin_length(void** state) {
         w.set_pin(pin, w.step_now());
         for (const std::string& before : {password, std::string("pass1234"), std::string()}) {
             w.clock.time += 30;
-            const ForwardedLogin login = forwarded(w, before + pin + w.code());
+            const ForwardedLogin login = w.login_forwarded(before + pin + w.code());
             w.expect(login.result, LoginOutcome::success, "passcode accepted");
             expect_password(login, before);
             assert_true(w.prompter.events.empty());
@@ -65,7 +50,7 @@ void wrong_passcodes_charge_once(void** state) {
     const std::vector<std::string> reasons = {"wrong passcode", "wrong passcode", "wrong passcode",
                                               "malformed passcode", "malformed passcode"};
     for (std::size_t i = 0; i < attempts.size(); ++i) {
-        const ForwardedLogin login = forwarded(w, attempts[i]);
+        const ForwardedLogin login = w.login_forwarded(attempts[i]);
         w.expect(login.result, LoginOutcome::refused, reasons[i]);
         assert_true(login.password.empty());
         assert_true(w.prompter.events.empty());
@@ -73,24 +58,24 @@ void wrong_passcodes_charge_once(void** state) {
         assert_int_equal(w.user().failures, i + 1);
     }
     // The right one still works, and clears the counter.
-    const ForwardedLogin login = forwarded(w, password + the_pin + w.code());
+    const ForwardedLogin login = w.login_forwarded(password + the_pin + w.code());
     w.expect(login.result, LoginOutcome::success, "passcode accepted");
     expect_password(login, password);
     assert_int_equal(w.user().failures, 0);
     // Replayed: refused.
-    w.expect(forwarded(w, "autre" + std::string(the_pin) + w.code()).result, LoginOutcome::refused,
+    w.expect(w.login_forwarded("autre" + std::string(the_pin) + w.code()).result, LoginOutcome::refused,
              "replayed code");
 }
 
 void nothing_real_to_check(void** state) {
     World& w = world(state);
     const std::string typed = password + the_pin + w.code();
-    ForwardedLogin login = forwarded(w, typed, "nobody");
+    ForwardedLogin login = w.login_forwarded(typed, "nobody");
     w.expect(login.result, LoginOutcome::refused, "unknown login");
     assert_true(login.password.empty());
     // A login in new-PIN mode: one field cannot answer its questions.
     World fresh;
-    login = forwarded(fresh, typed);
+    login = fresh.login_forwarded(typed);
     fresh.expect(login.result, LoginOutcome::refused, "new-PIN mode needs a conversation");
     assert_true(fresh.prompter.events.empty());
     assert_true(fresh.user().pin_state == PinState::new_pin_required);
@@ -98,13 +83,13 @@ void nothing_real_to_check(void** state) {
     assert_false(fresh.token().last_step.has_value());
     // A lost key: its code is recognised (DESIGN.md §12), refused and charged.
     must(w.store->mark_lost(the_serial, Act{w.clock.time, "lost"}), "mark_lost");
-    login = forwarded(w, typed);
+    login = w.login_forwarded(typed);
     w.expect(login.result, LoginOutcome::refused, "lost key used, PIN right");
     assert_string_equal(login.result.serial.c_str(), the_serial);
     assert_true(login.password.empty());
     assert_int_equal(w.user().failures, 1);
     // Anything else from a login without a key: the plain refusal.
-    w.expect(forwarded(w, password + the_pin + w.code(1000)).result, LoginOutcome::refused, "no key");
+    w.expect(w.login_forwarded(password + the_pin + w.code(1000)).result, LoginOutcome::refused, "no key");
     assert_int_equal(w.user().failures, 2);
 }
 
@@ -114,7 +99,7 @@ void lock_and_drift(void** state) {
     // A drifted key: the next-code question is asked as usual.
     const std::uint64_t s0 = w.step_now();
     w.answer(w.code_at_step(s0 + 3), 30);
-    ForwardedLogin login = forwarded(w, password + the_pin + w.code(2));
+    ForwardedLogin login = w.login_forwarded(password + the_pin + w.code(2));
     w.expect(login.result, LoginOutcome::success, "next code accepted, drift recorded");
     expect_password(login, password);
     assert_true(w.prompter.prompts ==
@@ -122,9 +107,9 @@ void lock_and_drift(void** state) {
     // Locked: told after the key's right code, whatever the PIN.
     w.config.lockout.max_failures = 2;
     w.clock.time += 60;
-    for (int i = 0; i < 2; ++i) (void)forwarded(w, password + "1397" + w.code(1000));
+    for (int i = 0; i < 2; ++i) (void)w.login_forwarded(password + "1397" + w.code(1000));
     w.clock.time += 120;
-    login = forwarded(w, password + "1397" + w.code(2));  // the drift recorded above
+    login = w.login_forwarded(password + "1397" + w.code(2));  // the drift recorded above
     w.expect(login.result, LoginOutcome::locked, "login locked");
     assert_true(login.password.empty());
     assert_true(w.prompter.events == std::vector<std::string>({"error:" + t.login_locked}));
@@ -134,7 +119,7 @@ void remote_backend_is_refused(void** state) {
     World& w = world(state);
     w.config.backend = BackendKind::remote;
     w.config.remote.urls = {"https://127.0.0.1:1"};
-    const ForwardedLogin login = forwarded(w, password + the_pin + w.code());
+    const ForwardedLogin login = w.login_forwarded(password + the_pin + w.code());
     assert_int_equal(static_cast<int>(login.result.outcome),
                      static_cast<int>(LoginOutcome::service_error));
     assert_non_null(strstr(w.logger.lines.back().c_str(), "forward_pass needs backend"));

@@ -64,6 +64,14 @@ inline okey::Act act(std::int64_t now, const std::string& comment = "") {
     return okey::Act{now, comment};
 }
 
+// The newest audit row.
+inline okey::AuditEntry last_audit(okey::Store& store) {
+    auto rows = store.audit({});
+    assert_true(rows.ok());
+    assert_false(rows->empty());
+    return rows->back();
+}
+
 }  // namespace test
 
 #define assert_ok(expr)                                                              \

@@ -12,20 +12,13 @@ using okey::PinState;
 using okey::StepVerdict;
 using okey::Store;
 using test::act;
+using test::last_audit;
 using test::rfc_secret;
 using test::spec;
 
 namespace {
 
 const std::int64_t t0 = 1'700'000'000;
-
-// The newest audit row.
-okey::AuditEntry last_audit(Store& store) {
-    auto rows = store.audit({});
-    assert_true(rows.ok());
-    assert_false(rows->empty());
-    return rows->back();
-}
 
 void expect_audit(Store& store, const char* event, const char* login, const char* serial,
                   const char* reason) {

@@ -15,6 +15,7 @@ using okey::Errc;
 using okey::KeyState;
 using okey::Store;
 using test::act;
+using test::last_audit;
 using test::rfc_secret;
 using test::spec;
 
@@ -28,13 +29,6 @@ okey::Act by(const char* actor, std::int64_t now = t0, const char* comment = "")
     okey::Act a = act(now, comment);
     a.actor = actor;
     return a;
-}
-
-okey::AuditEntry last_audit(Store& store) {
-    auto rows = store.audit({});
-    assert_ok(rows);
-    assert_false(rows->empty());
-    return rows->back();
 }
 
 // A login with a PIN set and a key assigned.

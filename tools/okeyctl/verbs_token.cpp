@@ -43,6 +43,20 @@ std::string file_stem(const std::string& path) {
     return name;
 }
 
+// The arguments of an act on one key with the administrator's comment
+// (lost, return, delete): SERIAL --comment TEXT.
+struct KeyAct {
+    std::string serial;
+    std::string comment;
+};
+KeyAct key_act(Context& ctx, Words words) {
+    auto args = parse_arguments(words, {{"comment", true}}, 1, 1);
+    ctx.merge_global(args);
+    KeyAct act{checked_serial(args.positional[0]), checked_comment(args.value("comment"))};
+    ctx.about("", act.serial);
+    return act;
+}
+
 }  // namespace
 
 void token_add(Context& ctx, Words words) {
@@ -136,32 +150,20 @@ void token_assign(Context& ctx, Words words) {
 }
 
 void token_lost(Context& ctx, Words words) {
-    auto args = parse_arguments(words, {{"comment", true}}, 1, 1);
-    ctx.merge_global(args);
-    const auto serial = checked_serial(args.positional[0]);
-    const auto comment = checked_comment(args.value("comment"));
-    ctx.about("", serial);
+    const auto [serial, comment] = key_act(ctx, words);
     unwrap(ctx.store().mark_lost(serial, ctx.act(comment)));
     ctx.out().done("key " + serial + " declared lost: unassigned, it can never be used again",
                    {{"serial", serial}, {"state", "lost"}});
 }
 
 void token_return(Context& ctx, Words words) {
-    auto args = parse_arguments(words, {{"comment", true}}, 1, 1);
-    ctx.merge_global(args);
-    const auto serial = checked_serial(args.positional[0]);
-    const auto comment = checked_comment(args.value("comment"));
-    ctx.about("", serial);
+    const auto [serial, comment] = key_act(ctx, words);
     unwrap(ctx.store().return_to_stock(serial, ctx.act(comment)));
     ctx.out().done("key " + serial + " returned to stock", {{"serial", serial}, {"state", "stock"}});
 }
 
 void token_delete(Context& ctx, Words words) {
-    auto args = parse_arguments(words, {{"comment", true}}, 1, 1);
-    ctx.merge_global(args);
-    const auto serial = checked_serial(args.positional[0]);
-    const auto comment = checked_comment(args.value("comment"));
-    ctx.about("", serial);
+    const auto [serial, comment] = key_act(ctx, words);
     const auto secret = unwrap(ctx.store().delete_token(serial, ctx.act(comment)));
     ctx.out().done("key " + serial + " deleted; its secret: " + secret,
                    {{"serial", serial}, {"deleted", true}, {"secret", secret}});
