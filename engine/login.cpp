@@ -92,6 +92,7 @@ AuditEntry audit_entry(const LoginContext& context, const LoginResult& result,
     entry.event = "login";
     entry.outcome = std::string(to_string(result.outcome));
     entry.reason = result.reason;
+    entry.actor = context.actor;
     return entry;
 }
 

@@ -28,6 +28,8 @@ struct LoginContext {
     std::string client;
     // A passcode given by an earlier module (use_first_pass / try_first_pass).
     std::optional<otp::SecretString> first_pass;
+    // `okeyctl check`: the administrator trying the login, for its audit row.
+    std::string actor = {};
 };
 
 enum class LoginOutcome {

@@ -99,6 +99,9 @@ class WhoDidIt(Admin):
         ])
         rows = self.audit()
         self.assertEqual([r["actor"] for r in rows], [self.me(), self.me()])
+        # okeyctl check: the login's audit row names who tried it.
+        self.check("jdupont", "0000000000")
+        self.assertEqual((self.audit()[-1]["event"], self.audit()[-1]["actor"]), ("login", self.me()))
         header = self.ok("audit").splitlines()[0]
         self.assertIn(" ACTOR ", header)
         self.assertIn(self.me(), self.ok("audit").splitlines()[1])

@@ -66,6 +66,11 @@ constexpr auto ok = CheckLine::Status::ok;
 constexpr auto warning = CheckLine::Status::warning;
 constexpr auto error = CheckLine::Status::error;
 
+// "1 key", "2 keys"
+std::string counted(std::int64_t n, const std::string& one, const std::string& many) {
+    return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
 std::string joined(const std::vector<std::string>& items) {
     std::string out;
     for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
@@ -163,8 +168,9 @@ okey::Store* Doctor::store(const okey::Config& config) {
     for (const auto& [table, rows] : contents->rows)
         if (table == "tokens") keys = rows;
     add(ok, "secrets",
-        "all " + std::to_string(contents->secrets_opened) + " sealed values (" +
-            std::to_string(keys) + " keys) open with " + config.key_file);
+        "every sealed value opens with " + config.key_file + ": " +
+            counted(contents->secrets_opened, "value", "values") + ", of " +
+            counted(keys, "key", "keys"));
     return store;
 }
 

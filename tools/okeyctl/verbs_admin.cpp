@@ -32,6 +32,7 @@ void admin_check(Context& ctx, Words words) {
     okey::LoginContext login;
     login.login = checked_login(args.positional[0]);
     login.service = "okeyctl";
+    login.actor = ctx.actor().login;
     TerminalPrompter prompter;
     okey::SyslogLogger logger("okeyctl");
     const auto result = okey::run_login(ctx.config(), login, prompter, ctx.clock(), logger, ctx.trusted_owner());
