@@ -160,7 +160,10 @@ Result<StepVerdict> Store::consume_emergency_code(std::string_view login,
                                                   std::span<const std::uint8_t> hash,
                                                   std::int64_t now,
                                                   std::optional<std::string> pin_judged) {
-    return impl_->write([&]() -> Result<StepVerdict> {
+    // A login write: only this login's codes and users row change, and they
+    // change elsewhere only in an administrative write (issue, revoke, a key
+    // assigned) or another login write of the same login.
+    return impl_->write_for(login, [&]() -> Result<StepVerdict> {
         if (pin_judged) {
             auto pin = impl_->current_pin(login);
             if (!pin) return pin.error();

@@ -8,9 +8,10 @@
 //
 // Concurrency: every write is one transaction. On SQLite, one at a time
 // (BEGIN IMMEDIATE). On PostgreSQL, a login-path write (charge_failure,
-// accept_step, upgrade_pin_hash, the offline values) holds its login's lock,
-// so one login's writes go one at a time while other logins' run beside it;
-// an administrative act (every lifecycle verb, imports, schema) is alone in
+// accept_step, upgrade_pin_hash, the offline values, an emergency code used)
+// holds its login's lock, so one login's writes go one at a time while other
+// logins' run beside it; an administrative act (every lifecycle verb, imports,
+// emergency codes issued or revoked, leavers, restore, schema) is alone in
 // the store (store_impl.hpp: write_for / write). On the login path the
 // failure counter is charged first (charge_failure), the slow PIN hash runs
 // with no lock held, then accept_step checks-and-updates the last accepted

@@ -133,6 +133,54 @@ void an_append_holds_off_only_administrative_acts(void**) {
     assert_ok(w.client.return_to_stock("KB", act(t0)));
 }
 
+// Emergency codes and leavers (DESIGN.md §12): an emergency code used is a
+// login write, under its login's lock; issuing or revoking codes, removing a
+// login and deleting a key are administrative, alone.
+void emergency_codes_and_leavers_take_their_class(void**) {
+    TwoLogins w;
+    assert_true(w.d.raw("UPDATE users SET pin_hash = '$argon2id$x', pin_state = 'set'"));
+    auto alice_codes = w.admin.issue_emergency_codes("alice", 2, 1, act(t0));
+    auto bob_codes = w.admin.issue_emergency_codes("bob", 2, 1, act(t0));
+    assert_ok(alice_codes);
+    assert_ok(bob_codes);
+    auto alice_code = w.client.emergency_code_hash("alice", alice_codes->at(0).view());
+    auto bob_code = w.client.emergency_code_hash("bob", bob_codes->at(0).view());
+    assert_ok(alice_code);
+    assert_ok(bob_code);
+    assert_ok(w.admin.mark_lost("KB", act(t0)));  // bob is now a leaver holding no key
+    {
+        Holder alice(w.d, Access::login, "alice");
+        auto used = w.client.consume_emergency_code("bob", bob_code.value(), t0, std::nullopt);
+        if (on_sqlite()) {
+            assert_refused(used, Errc::busy, w.d.db.shown());
+        } else {
+            assert_ok(used);
+            assert_true(used.value() == StepVerdict::accepted);
+        }
+        assert_refused(w.client.consume_emergency_code("alice", alice_code.value(), t0,
+                                                       std::nullopt),
+                       Errc::busy, w.d.db.shown());
+        assert_refused(w.client.issue_emergency_codes("bob", 1, 1, act(t0)), Errc::busy,
+                       w.d.db.shown());
+        assert_refused(w.client.revoke_emergency_codes("bob", act(t0)), Errc::busy,
+                       w.d.db.shown());
+        assert_refused(w.client.remove_user("bob", act(t0, "left")), Errc::busy, w.d.db.shown());
+        assert_refused(w.client.delete_token("KB", act(t0, "lost")), Errc::busy, w.d.db.shown());
+    }
+    {
+        Holder admin(w.d, Access::write);
+        assert_refused(w.client.consume_emergency_code("alice", alice_code.value(), t0,
+                                                       std::nullopt),
+                       Errc::busy, w.d.db.shown());
+    }
+    auto used = w.client.consume_emergency_code("alice", alice_code.value(), t0, std::nullopt);
+    assert_ok(used);
+    assert_true(used.value() == StepVerdict::accepted);
+    assert_ok(w.client.revoke_emergency_codes("bob", act(t0)));
+    assert_ok(w.client.remove_user("bob", act(t0, "left")));
+    assert_ok(w.client.delete_token("KB", act(t0, "lost")));
+}
+
 // The login locks are a protocol between every okey sharing a database (an
 // okeyd of the last release beside one of this): their keys never change.
 void lock_keys_are_fixed(void**) {
@@ -225,6 +273,7 @@ int main() {
         cmocka_unit_test(a_login_write_holds_only_its_login),
         cmocka_unit_test(an_administrative_write_is_alone),
         cmocka_unit_test(an_append_holds_off_only_administrative_acts),
+        cmocka_unit_test(emergency_codes_and_leavers_take_their_class),
         cmocka_unit_test(lock_keys_are_fixed),
         cmocka_unit_test(administrator_and_login_race_on_one_key),
     };

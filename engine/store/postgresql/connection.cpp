@@ -299,10 +299,11 @@ Result<void> PgConnection::command(const std::string& sql, std::string_view doin
 //     EXCLUSIVE by a login write of that login, after the store lock.
 // Why that is enough: a login write reads and changes only its own login's
 // rows — its users row, the key assigned to it (read by serial and checked to
-// be owned by it before any change), its offline values — and inserts audit
-// rows. Those rows change only in a login write of the same login (one at a
-// time: its lock) or in an administrative write (alone: the store lock
-// exclusive, which waits for every login write and holds off new ones). So
+// be owned by it before any change), its offline values and emergency codes —
+// and inserts audit rows. Those rows change only in a login write of the
+// same login (one at a time: its lock) or in an administrative write (alone:
+// the store lock exclusive, which waits for every login write and holds off
+// new ones). So
 // each check-then-update of the login path runs with no other writer of what
 // it read, and at READ COMMITTED each statement sees every commit before it:
 // two clients never both read the same last step or failure counter, and
