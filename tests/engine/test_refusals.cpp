@@ -208,22 +208,25 @@ void decoys_do_a_known_logins_store_work(void** state) {
     w.answer("not a passcode");
     w.expect(w.login(std::nullopt, "nobody"), LoginOutcome::refused, "unknown login");
     assert_int_equal(decoy_written(), t0 + 7);
-    // A login whose key is lost has nothing to check either.
-    must(w.store->mark_lost(the_serial, Act{t0 + 8, "lost"}), "mark_lost");
-    w.clock.time = t0 + 9;
-    w.answer(passcode(w));
-    w.expect(w.login(), LoginOutcome::refused, "no key");
-    assert_int_equal(decoy_written(), t0 + 9);
     // The decoy row counts its charges, never locks, and touches no real login.
     const UserRecord row = must(w.store->get_user(decoy), "get_user");
-    assert_int_equal(row.failures, 3);
+    assert_int_equal(row.failures, 2);
     assert_int_equal(row.locked_until, 0);
     assert_int_equal(w.user().failures, member.failures);
+    // A known login whose key is lost still has something real to check (its
+    // emergency codes, its lost key: DESIGN.md §12): its own failure is
+    // charged, the same write transaction, and the decoy row is left alone.
+    must(w.store->mark_lost(the_serial, Act{t0 + 8, "lost"}), "mark_lost");
+    w.clock.time = t0 + 9;
+    w.answer(wrong_passcode(w));
+    w.expect(w.login(), LoginOutcome::refused, "no key");
+    assert_int_equal(decoy_written(), t0 + 7);
+    assert_int_equal(w.user().failures, member.failures + 1);
     // Logins left to other modules do no work at all.
     w.config.unknown_user = UnknownUserPolicy::ignore;
     w.clock.time = t0 + 11;
     w.expect(w.login(std::nullopt, "nobody"), LoginOutcome::ignored, "unknown login");
-    assert_int_equal(decoy_written(), t0 + 9);
+    assert_int_equal(decoy_written(), t0 + 7);
     // It is no login: nobody can be given a key under its name.
     KeySpec spec;
     spec.serial = "OK0002";
