@@ -51,6 +51,18 @@ struct StoreDir {
     bool flip_secret_bit(const std::string& serial, int byte) const {
         return db.flip_secret_bit(serial, byte);
     }
+    // Put the store back in the layout an older okey made (schema `version`),
+    // its rows kept, as that okey would have left it: each newer version's
+    // migration undone, newest first (engine/store/*/schema.cpp).
+    bool back_to_version(int version) const {
+        bool ok = true;
+        if (version < 3)
+            ok = ok && raw("DROP TABLE emergency_codes") && raw("DROP INDEX tokens_lost_owner") &&
+                 raw("ALTER TABLE tokens DROP COLUMN lost_owner") &&
+                 raw("ALTER TABLE audit DROP COLUMN actor");
+        if (version < 2) ok = ok && raw("DROP TABLE dialogues");
+        return ok && db.set_schema_version(version);
+    }
 };
 
 inline okey::KeySpec spec(const std::string& serial, const std::string& lot = "") {

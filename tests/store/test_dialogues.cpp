@@ -123,8 +123,7 @@ void version_1_store_is_migrated(void**) {
     okey::NewStoreOptions with_role;
     with_role.service_role = on_sqlite() ? "" : "okey_service";
     assert_true(okey::Store::initialise(d.options, with_role).ok());
-    assert_true(d.raw("DROP TABLE dialogues"));
-    assert_true(d.db.set_schema_version(1));
+    assert_true(d.back_to_version(1));
     auto store = d.open();
     assert_int_equal(d.db.schema_version(), okey::store::schema_version);
     assert_true(store.save_dialogue(dialogue("k", "jdupont", t0 + 1)).ok());

@@ -360,20 +360,19 @@ void integrity_and_secrets(void**) {
     assert_refused(store.open_every_secret(), Errc::corrupt, "serial K1");
 }
 
-// A store made by okey at schema version 2 is brought to version 3 at open.
-void migrates_version_2(void**) {
+// A store made by okey at schema version 2 (okeyd's dialogues) or 1 is
+// brought to version 3 at open, each step in a row, its rows kept.
+void migrates_from(int version) {
     test::StoreDir d;
+    okey::NewStoreOptions with_role;
+    with_role.service_role = test::on_sqlite() ? "" : "okey_service";
+    assert_ok(okey::Store::initialise(d.options, with_role));
     {
-        auto store = d.make();
+        auto store = d.open();
         assert_ok(store.add_token(spec("K1"), rfc_secret, act(t0)));
         assert_ok(store.assign("K1", "jdupont", act(t0)));
     }
-    // Back to version 2's layout, data kept.
-    assert_true(d.raw("DROP TABLE emergency_codes"));
-    assert_true(d.raw("DROP INDEX tokens_lost_owner"));
-    assert_true(d.raw("ALTER TABLE tokens DROP COLUMN lost_owner"));
-    assert_true(d.raw("ALTER TABLE audit DROP COLUMN actor"));
-    assert_true(d.db.set_schema_version(2));
+    assert_true(d.back_to_version(version));
     auto store = d.open();
     assert_int_equal(d.db.schema_version(), okey::store::schema_version);
     auto token = store.get_token("K1");
@@ -385,7 +384,23 @@ void migrates_version_2(void**) {
     assert_string_equal(rows->front().actor.c_str(), "");
     assert_true(d.raw("UPDATE users SET pin_hash = '$argon2id$x', pin_state = 'set'"));
     assert_ok(store.issue_emergency_codes("jdupont", 1, 1, by("alice")));
+    assert_ok(store.mark_lost("K1", by("alice")));
+    assert_string_equal(store.get_token("K1")->lost_owner.c_str(), "jdupont");
+    okey::Dialogue dialogue;
+    dialogue.key = "k";
+    dialogue.login = "jdupont";
+    dialogue.state = "s";
+    dialogue.expires = t0 + 60;
+    assert_ok(store.save_dialogue(dialogue));
+    if (test::on_sqlite()) return;
+    // The service role's rights on the new table: read, and delete a code used.
+    assert_true(d.db.exec_as("okey_service", "SELECT count(*) FROM emergency_codes"));
+    assert_true(d.db.exec_as("okey_service", "DELETE FROM emergency_codes WHERE expires < 0"));
+    assert_false(d.db.exec_as("okey_service", "UPDATE emergency_codes SET expires = 0"));
 }
+
+void migrates_version_2(void**) { migrates_from(2); }
+void migrates_version_1(void**) { migrates_from(1); }
 
 }  // namespace
 
@@ -402,6 +417,7 @@ int main() {
         cmocka_unit_test(restore_a_lost_store),
         cmocka_unit_test(integrity_and_secrets),
         cmocka_unit_test(migrates_version_2),
+        cmocka_unit_test(migrates_version_1),
     };
     return cmocka_run_group_tests_name(okey::test::backend_name(), tests, nullptr, nullptr);
 }

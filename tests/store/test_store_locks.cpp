@@ -149,7 +149,7 @@ void emergency_codes_and_leavers_take_their_class(void**) {
     assert_ok(bob_code);
     assert_ok(w.admin.mark_lost("KB", act(t0)));  // bob is now a leaver holding no key
     {
-        Holder alice(w.d, Access::login, "alice");
+        Holder alice(w.d, begin_sql(Access::login, "alice"));
         auto used = w.client.consume_emergency_code("bob", bob_code.value(), t0, std::nullopt);
         if (on_sqlite()) {
             assert_refused(used, Errc::busy, w.d.db.shown());
@@ -168,7 +168,7 @@ void emergency_codes_and_leavers_take_their_class(void**) {
         assert_refused(w.client.delete_token("KB", act(t0, "lost")), Errc::busy, w.d.db.shown());
     }
     {
-        Holder admin(w.d, Access::write);
+        Holder admin(w.d, begin_sql(Access::write, ""));
         assert_refused(w.client.consume_emergency_code("alice", alice_code.value(), t0,
                                                        std::nullopt),
                        Errc::busy, w.d.db.shown());
