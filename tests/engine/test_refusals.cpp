@@ -218,8 +218,8 @@ void decoys_do_a_known_logins_store_work(void** state) {
     // charged, the same write transaction, and the decoy row is left alone.
     must(w.store->mark_lost(the_serial, Act{t0 + 8, "lost"}), "mark_lost");
     w.clock.time = t0 + 9;
-    w.answer(wrong_passcode(w));
-    w.expect(w.login(), LoginOutcome::refused, "no key");
+    w.answer(wrong_passcode(w));  // the lost key's code, a wrong PIN
+    w.expect(w.login(), LoginOutcome::refused, "lost key used, PIN wrong");
     assert_int_equal(decoy_written(), t0 + 7);
     assert_int_equal(w.user().failures, member.failures + 1);
     // Logins left to other modules do no work at all.
