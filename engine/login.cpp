@@ -12,6 +12,7 @@
 
 #include <exception>
 #include <new>
+#include <optional>
 #include <utility>
 
 namespace okey {
@@ -139,12 +140,13 @@ LoginResult guarded(const LoginContext& context, Logger& logger, Run&& run) noex
     return result;
 }
 
-LoginResult run_login_unguarded(const Config& config, const LoginContext& context,
-                                Prompter& prompter, const Clock& clock, Logger& logger,
-                                unsigned trusted_owner, Forwarded* forwarded = nullptr) {
+LoginResult run_named_login(const Config& config, const LoginContext& context,
+                            const std::optional<Account>& account, Prompter& prompter,
+                            const Clock& clock, Logger& logger, unsigned trusted_owner,
+                            Forwarded* forwarded) {
     // Who is not asked is left to the rest of the PAM stack: no prompt, no
     // store, one log line saying why (DESIGN.md §11).
-    const ScopeDecision scope = decide_scope(config.scope, context.login);
+    const ScopeDecision scope = decide_scope(config.scope, context.login, account);
     if (!scope.warning.empty())
         logger.log(LogLevel::warning, "login=" + log_field(context.login) + " asked: " +
                                           log_text(scope.warning));
@@ -181,7 +183,36 @@ LoginResult run_login_unguarded(const Config& config, const LoginContext& contex
     return result;
 }
 
+// Every look-up under NSS's spelling of the typed login. NSS failing decides
+// nothing about the login: unavailable, before scope or store is asked.
+LoginResult run_login_unguarded(const Config& config, const LoginContext& typed,
+                                Prompter& prompter, const Clock& clock, Logger& logger,
+                                unsigned trusted_owner, Forwarded* forwarded = nullptr) {
+    auto named = name_login(typed.login, logger);
+    if (!named) {
+        LoginResult result = login_result(LoginOutcome::unavailable, "",
+                                          "cannot tell whose login this is: " + named.error().message);
+        log_outcome(logger, typed, result);
+        return result;
+    }
+    LoginContext context = typed;
+    context.login = named->login;
+    return run_named_login(config, context, named->account, prompter, clock, logger,
+                           trusted_owner, forwarded);
+}
+
 }  // namespace
+
+Result<NamedLogin> name_login(std::string_view typed, Logger& logger) {
+    auto account = find_account(typed);
+    if (!account) return account.error();
+    NamedLogin named{std::string(typed), std::move(account.value())};
+    if (!named.account || named.account->login == typed) return named;
+    named.login = named.account->login;
+    logger.log(LogLevel::info, "login=" + log_field(named.login) + " typed=" + log_field(typed) +
+                                   ": the login as NSS spells it");
+    return named;
+}
 
 void record_login(Store& store, const LoginContext& context, const LoginResult& result,
                   const Clock& clock, Logger& logger) {

@@ -5,6 +5,7 @@
 // throws; every failure to decide is a refusal (fail closed).
 #pragma once
 
+#include "engine/account.hpp"
 #include "engine/clock.hpp"
 #include "engine/config.hpp"
 #include "engine/logger.hpp"
@@ -20,6 +21,8 @@
 namespace okey {
 
 struct LoginContext {
+    // As typed (PAM_USER); run_login looks everything up under NSS's spelling
+    // of it (name_login below).
     std::string login;
     std::string service;      // PAM service ("sshd") or "okeyctl"
     std::string remote_host;  // PAM_RHOST, "" when local
@@ -55,8 +58,25 @@ struct LoginResult {
     bool alarm = false;  // logged at warning level: a lost key was used (stolen?)
 };
 
+// The login a typed name stands for: NSS's spelling (pw_name) when NSS knows
+// the name — a directory that compares names without case (SSSD or LDAP with
+// case_sensitive = false) answers "JDupont" with the account "jdupont" —
+// else the typed name unchanged (then unknown_user decides, as for any login
+// the store lacks). NSS failing (a directory down) is an Errc::unavailable
+// error: nothing may be decided about such a login, neither a scope
+// exemption nor "unknown login". When the spellings differ, one log line
+// names both (docs/SECURITY.md "Logins as NSS spells them").
+struct NamedLogin {
+    std::string login;
+    std::optional<Account> account;  // NSS's entry, nullopt when NSS knows none
+};
+Result<NamedLogin> name_login(std::string_view typed, Logger& logger);
+
 // The trusted owner of the store / key file is config-independent: root for
 // the module, the invoking user for a test store (okeyctl --store).
+// context.login is named first (name_login); scope, store, remote service
+// (user=), audit and log then see NSS's spelling. NSS failing is
+// LoginOutcome::unavailable.
 LoginResult run_login(const Config& config, const LoginContext& context, Prompter& prompter,
                       const Clock& clock, Logger& logger, unsigned trusted_owner = 0);
 

@@ -39,17 +39,16 @@ std::string joined(const std::vector<std::string>& names) {
 
 }  // namespace
 
-ScopeDecision decide_scope(const ScopeSettings& scope, std::string_view login) {
+ScopeDecision decide_scope(const ScopeSettings& scope, std::string_view login,
+                           const std::optional<Account>& account) {
     const auto& exempt = scope.exempt_users;
     if (std::find(exempt.begin(), exempt.end(), login) != exempt.end())
         return not_asked("scope: exempt user");
     if (scope.groups.empty() && scope.exempt_groups.empty()) return {};
 
-    auto account = find_account(login);
-    if (!account) return asked_anyway("scope: " + account.error().message);
     // Not an account of this system: asked like any login (nothing to warn about).
-    if (!account->has_value()) return {};
-    auto gids = group_ids(**account);
+    if (!account) return {};
+    auto gids = group_ids(*account);
     if (!gids) return asked_anyway("scope: " + gids.error().message);
 
     std::string trouble;

@@ -5,8 +5,10 @@
 // from NSS (engine/account.hpp), so LDAP/SSSD groups count.
 #pragma once
 
+#include "engine/account.hpp"
 #include "engine/config.hpp"
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -18,8 +20,11 @@ struct ScopeDecision {
     std::string warning;  // asked only because NSS could not tell, "" otherwise
 };
 
-// Fails closed: a login NSS does not know, or whose groups NSS cannot list,
-// is asked (scope never exempts what it cannot see); `warning` then says why.
-ScopeDecision decide_scope(const ScopeSettings& scope, std::string_view login);
+// `login` as NSS spells it and NSS's `account` for it (engine/login.hpp
+// name_login: an NSS failure never reaches here). Fails closed: a login NSS
+// does not know is asked (scope never exempts what it cannot see), and so is
+// one whose groups NSS cannot list; `warning` then says why.
+ScopeDecision decide_scope(const ScopeSettings& scope, std::string_view login,
+                           const std::optional<Account>& account);
 
 }  // namespace okey

@@ -5,9 +5,9 @@
 //
 //   okey-check LOGIN SERVICE RHOST [MODULE-ARGUMENT...]
 //
-// It runs the login flow of the engine for LOGIN, which must be the login of
-// the caller's real uid, relaying each question to the module over
-// descriptors 0 (answers) and 1 (questions) (engine/relay.hpp); its exit
+// It runs the login flow of the engine for LOGIN, which must name (as NSS
+// spells it) the login of the caller's real uid, relaying each question to
+// the module over descriptors 0 (answers) and 1 (questions) (engine/relay.hpp); its exit
 // status is the outcome. With forward_pass it also sends the password found
 // before the passcode, for the module to hand on. Every refusal is logged (LOG_AUTHPRIV, "okey-check").
 // The store's failure counter is its rate limit: parallel guesses count.
@@ -111,11 +111,16 @@ int run(int argc, char** argv, const Settings& settings, uid_t caller) {
         if (argument.size() > max_argument_bytes)
             refuse(logger, LoginOutcome::service_error, caller, "overlong module argument");
 
-    // The caller's own login only (PAM user = the name of the real uid).
+    // The caller's own login only: NSS's spelling of the PAM user must be the
+    // name of the real uid ("JDupont" typed where NSS ignores case is
+    // jdupont's; where it does not, NSS knows no "JDupont" and the typed name
+    // stays, which is nobody's uid). Everything below uses that spelling.
+    auto named = name_login(login, logger);
+    if (!named) refuse(logger, LoginOutcome::unavailable, caller, log_text(named.error().message));
     auto account = find_account(caller);
     if (!account) refuse(logger, LoginOutcome::unavailable, caller, log_text(account.error().message));
     if (!account->has_value()) refuse(logger, LoginOutcome::refused, caller, "no login for this uid");
-    if ((*account)->login != login)
+    if ((*account)->login != named->login)
         refuse(logger, LoginOutcome::refused, caller,
                "login=" + log_field((*account)->login) + " asked about login=" + log_field(login));
     if (auto locked = lock_caller(settings.run_dir, caller); !locked)
@@ -132,7 +137,7 @@ int run(int argc, char** argv, const Settings& settings, uid_t caller) {
     if (!first_pass) refuse(logger, LoginOutcome::refused, caller, log_text(first_pass.error().message));
 
     LoginContext context;
-    context.login = std::string(login);
+    context.login = named->login;
     context.service = argv[2];
     context.remote_host = argv[3];
     context.first_pass = std::move(*first_pass);
