@@ -16,8 +16,13 @@
 
 #include <crypt.h>
 #include <pwd.h>
+#include <sched.h>
+#include <sys/mount.h>
 
+#include <cctype>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 
 #include <csetjmp>
 #include <cstdarg>
@@ -237,6 +242,83 @@ void another_login_is_refused_unasked(void**) {
     assert_true(contains(world->helper_log(), "refused: login=nobody asked about login=alice"));
 }
 
+// ---- a login typed in another case (issue 15) ----
+
+// A directory that compares names without case (tests/support/nss_nocase.c,
+// its entries those of /etc/passwd) in glibc's own NSS, as the setuid
+// okey-check meets SSSD: no LD_PRELOAD reaches a setuid program, so in a
+// private mount namespace of this test program libnss_hesiod.so.2 is that
+// module and nsswitch.conf says `passwd: files hesiod`. Nothing outside this
+// process sees it; unmounted at the end.
+class CaseInsensitiveDirectory {
+public:
+    CaseInsensitiveDirectory() {
+        if (unshare(CLONE_NEWNS) != 0) die(std::string("unshare(CLONE_NEWNS): ") + std::strerror(errno));
+        if (mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
+            die(std::string("make / private: ") + std::strerror(errno));
+        write_file(world->dir / "nsswitch.conf", "passwd: files hesiod\ngroup: files\n", 0644);
+        bind(world->dir / "nsswitch.conf", nsswitch);
+        bind(OKEY_NSS_NOCASE_GLIBC, hesiod);
+    }
+    ~CaseInsensitiveDirectory() {
+        umount2(hesiod, MNT_DETACH);
+        umount2(nsswitch, MNT_DETACH);
+    }
+    CaseInsensitiveDirectory(const CaseInsensitiveDirectory&) = delete;
+    CaseInsensitiveDirectory& operator=(const CaseInsensitiveDirectory&) = delete;
+
+private:
+    static constexpr const char* nsswitch = "/etc/nsswitch.conf";
+    static constexpr const char* hesiod = "/usr/lib/x86_64-linux-gnu/libnss_hesiod.so.2";
+    static void bind(const std::string& from, const char* to) {
+        if (mount(from.c_str(), to, nullptr, MS_BIND, nullptr) != 0)
+            die("bind " + from + " on " + to + ": " + std::strerror(errno));
+    }
+};
+
+std::string upper(std::string text) {
+    for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return text;
+}
+
+// The caller's own login typed in another case is theirs where NSS ignores
+// case (asked, their row charged and then accepted); another's login so
+// typed is still another's; where NSS compares exactly it is nobody's.
+void callers_login_typed_in_another_case(void**) {
+    const KeyFixture key = world->store.ready_login(caller.login, pin);
+    const std::string typed = upper(caller.login);
+    const std::string right = code_at(key.secret_base32, 0);
+    {
+        const CaseInsensitiveDirectory directory;
+        const LoginReport wrong = login_as(caller, "okey", typed,
+                                           Conversation{{pin + (right == "000000" ? "000001" : "000000")}});
+        assert_int_equal(wrong.code, PAM_AUTH_ERR);
+        assert_true(wrong.prompts() == std::vector<std::string>{french.passcode});
+        assert_int_equal(world->store.user(caller.login).failures, 1);
+        const LoginReport r = login_as(caller, "okey", typed, Conversation{{pin + right}});
+        assert_int_equal(r.code, PAM_SUCCESS);
+        assert_int_equal(world->store.user(caller.login).failures, 0);
+        const std::string log = world->helper_log();
+        assert_true(contains(log, "login=" + caller.login + " typed=" + typed +
+                                      ": the login as NSS spells it"));
+        assert_true(contains(log, "login=" + caller.login + " serial=" + key.serial +
+                                      " service=okey rhost=- outcome=success"));
+
+        const std::string before = store_files(*world);
+        const LoginReport root = login_as(caller, "okey", "ROOT", Conversation{{pin + right}});
+        assert_int_equal(root.code, PAM_AUTH_ERR);
+        assert_true(root.prompts().empty());
+        assert_string_equal(store_files(*world).c_str(), before.c_str());
+        assert_true(contains(world->helper_log(),
+                             "refused: login=" + caller.login + " asked about login=ROOT"));
+    }
+    const LoginReport exact = login_as(caller, "okey", typed, Conversation{{pin + right}});
+    assert_int_equal(exact.code, PAM_AUTH_ERR);
+    assert_true(exact.prompts().empty());
+    assert_true(contains(world->helper_log(),
+                         "refused: login=" + caller.login + " asked about login=" + typed));
+}
+
 void helper_missing_is_unavailable(void**) {
     setenv("OKEY_TEST_HELPER", (world->dir / "bin/absent").c_str(), 1);
     world->store.ready_login(caller.login, pin);
@@ -314,6 +396,7 @@ int main() {
         cmocka_unit_test_setup_teardown(forward_pass_through_the_helper, fresh_world, drop_world),
         cmocka_unit_test_setup_teardown(forward_pass_exempt_hands_on_the_whole_text, fresh_world, drop_world),
         cmocka_unit_test_setup_teardown(another_login_is_refused_unasked, fresh_world, drop_world),
+        cmocka_unit_test_setup_teardown(callers_login_typed_in_another_case, fresh_world, drop_world),
         cmocka_unit_test_setup_teardown(helper_missing_is_unavailable, fresh_world, drop_world),
         cmocka_unit_test_setup_teardown(helper_without_setuid_is_a_service_error, fresh_world, drop_world),
         cmocka_unit_test_setup_teardown(installed_module_ignores_the_test_hook, fresh_world, drop_world),

@@ -13,6 +13,11 @@
  * module next, as `passwd: files sss` does. With OKEY_TEST_NSS_DOWN set the
  * directory is unreachable: NSS_STATUS_UNAVAIL, EHOSTDOWN.
  *
+ * Built a second time with OKEY_NSS_PREFIX=hesiod (okey-nss-nocase-glibc)
+ * for glibc's own NSS: tests/helper mounts it, in a private mount namespace,
+ * over libnss_hesiod.so.2 and names it in nsswitch.conf, for the setuid
+ * okey-check, which no LD_PRELOAD reaches.
+ *
  * "Not found" sets *errnop to ENOENT: nss_wrapper passes &errno, and takes a
  * stale non-zero errno with NSS_STATUS_NOTFOUND for an error. */
 #include <errno.h>
@@ -24,6 +29,12 @@
 #include <strings.h>
 
 #define EXPORTED __attribute__((visibility("default")))
+#ifndef OKEY_NSS_PREFIX
+#define OKEY_NSS_PREFIX okeynocase
+#endif
+#define NSS_NAME_(prefix, function) _nss_##prefix##_##function
+#define NSS_NAME__(prefix, function) NSS_NAME_(prefix, function)
+#define NSS_NAME(function) NSS_NAME__(OKEY_NSS_PREFIX, function)
 
 static enum nss_status not_found(int* errnop) {
     *errnop = ENOENT;
@@ -69,47 +80,47 @@ static enum nss_status find(Matches matches, const void* wanted, struct passwd* 
     return not_found(errnop);
 }
 
-EXPORTED enum nss_status _nss_okeynocase_getpwnam_r(const char* name, struct passwd* result,
+EXPORTED enum nss_status NSS_NAME(getpwnam_r)(const char* name, struct passwd* result,
                                                     char* buffer, size_t size, int* errnop) {
     return find(same_name_ignoring_case, name, result, buffer, size, errnop);
 }
 
-EXPORTED enum nss_status _nss_okeynocase_getpwuid_r(uid_t uid, struct passwd* result, char* buffer,
+EXPORTED enum nss_status NSS_NAME(getpwuid_r)(uid_t uid, struct passwd* result, char* buffer,
                                                     size_t size, int* errnop) {
     return find(same_uid, &uid, result, buffer, size, errnop);
 }
 
-EXPORTED enum nss_status _nss_okeynocase_getpwent_r(struct passwd* result, char* buffer,
+EXPORTED enum nss_status NSS_NAME(getpwent_r)(struct passwd* result, char* buffer,
                                                     size_t size, int* errnop) {
     (void)result, (void)buffer, (void)size;
     return not_found(errnop);
 }
 
-EXPORTED enum nss_status _nss_okeynocase_setpwent(void) { return NSS_STATUS_SUCCESS; }
-EXPORTED enum nss_status _nss_okeynocase_endpwent(void) { return NSS_STATUS_SUCCESS; }
+EXPORTED enum nss_status NSS_NAME(setpwent)(void) { return NSS_STATUS_SUCCESS; }
+EXPORTED enum nss_status NSS_NAME(endpwent)(void) { return NSS_STATUS_SUCCESS; }
 
-EXPORTED enum nss_status _nss_okeynocase_getgrnam_r(const char* name, struct group* result,
+EXPORTED enum nss_status NSS_NAME(getgrnam_r)(const char* name, struct group* result,
                                                     char* buffer, size_t size, int* errnop) {
     (void)name, (void)result, (void)buffer, (void)size;
     return not_found(errnop);
 }
 
-EXPORTED enum nss_status _nss_okeynocase_getgrgid_r(gid_t gid, struct group* result, char* buffer,
+EXPORTED enum nss_status NSS_NAME(getgrgid_r)(gid_t gid, struct group* result, char* buffer,
                                                     size_t size, int* errnop) {
     (void)gid, (void)result, (void)buffer, (void)size;
     return not_found(errnop);
 }
 
-EXPORTED enum nss_status _nss_okeynocase_getgrent_r(struct group* result, char* buffer,
+EXPORTED enum nss_status NSS_NAME(getgrent_r)(struct group* result, char* buffer,
                                                     size_t size, int* errnop) {
     (void)result, (void)buffer, (void)size;
     return not_found(errnop);
 }
 
-EXPORTED enum nss_status _nss_okeynocase_setgrent(void) { return NSS_STATUS_SUCCESS; }
-EXPORTED enum nss_status _nss_okeynocase_endgrent(void) { return NSS_STATUS_SUCCESS; }
+EXPORTED enum nss_status NSS_NAME(setgrent)(void) { return NSS_STATUS_SUCCESS; }
+EXPORTED enum nss_status NSS_NAME(endgrent)(void) { return NSS_STATUS_SUCCESS; }
 
-EXPORTED enum nss_status _nss_okeynocase_initgroups_dyn(const char* user, gid_t group,
+EXPORTED enum nss_status NSS_NAME(initgroups_dyn)(const char* user, gid_t group,
                                                         long* start, long* size, gid_t** groups,
                                                         long limit, int* errnop) {
     (void)user, (void)group, (void)start, (void)size, (void)groups, (void)limit;
