@@ -6,7 +6,9 @@ with backend = "remote" against the TLS test servers; pam_okey.so holds no
 remote client of its own and loads okey-remote.so (the build tree's) for it. Return codes and what
 each server received are asserted: accept, reject, challenge, failover,
 stalled server, proxies in the environment, wrong certificates, failmode
-secure and local with offline values used once and refilled. Then as a screen
+secure and local with offline values used once and refilled; a login typed
+in another case sent as NSS spells it (NamesThroughPam, run alone with
+nss_wrapper). Then as a screen
 locker: pam_authenticate called by `nobody` through pam_okey_test.so, so a
 root-owned setuid copy of okey-check-test talks to the servers (accept,
 challenge, reject); this part needs root.
@@ -18,6 +20,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -26,17 +29,39 @@ from remote_fixture import Servers, dead_port, plain_env  # noqa: E402
 from server import PIN, code  # noqa: E402
 
 PAM_WRAPPER = "/usr/lib/x86_64-linux-gnu/libpam_wrapper.so"
+NSS_WRAPPER = "/usr/lib/x86_64-linux-gnu/libnss_wrapper.so"
 PAM_SUCCESS, PAM_AUTH_ERR, PAM_AUTHINFO_UNAVAIL = 0, 7, 9
 
 
+def directory_accounts(folder, env):
+    """NamesThroughPam: nss_wrapper with a local root in its files and jdupont
+    in the case-insensitive directory of tests/support/nss_nocase.c (its
+    module named by NSS_WRAPPER_MODULE_* from ctest)."""
+    files = {"passwd": "root:x:0:0:root:/root:/bin/bash\n", "group": "root:x:0:\nstaff:x:3001:\n",
+             "directory": "jdupont:x:2001:3001::/nonexistent:/bin/false\n"}
+    for name, text in files.items():
+        with open(os.path.join(folder, name), "w") as out:
+            out.write(text)
+    os.chmod(folder, 0o755)
+    env.update(LD_PRELOAD=PAM_WRAPPER + ":" + NSS_WRAPPER,
+               NSS_WRAPPER_PASSWD=os.path.join(folder, "passwd"),
+               NSS_WRAPPER_GROUP=os.path.join(folder, "group"),
+               OKEY_TEST_NSS_DIRECTORY=os.path.join(folder, "directory"))
+
+
 def reexec():
-    """Start this file again with pam_wrapper preloaded (and as "root")."""
+    """Start this file again with pam_wrapper preloaded (and as "root");
+    with OKEY_REMOTE_PAM_NAMES, nss_wrapper too, for NamesThroughPam alone."""
     env = dict(os.environ, LD_PRELOAD=PAM_WRAPPER, PAM_WRAPPER="1", OKEY_REMOTE_PAM_CHILD="1")
     command = [sys.executable, os.path.abspath(__file__)] + sys.argv[1:]
     if os.geteuid() != 0:
         command = ["unshare", "--map-root-user"] + command
         env["OKEY_REMOTE_PAM_USERNS"] = "1"  # "root" there cannot run a setuid copy
-    sys.exit(subprocess.run(command, env=env).returncode)
+    if not os.environ.get("OKEY_REMOTE_PAM_NAMES"):
+        sys.exit(subprocess.run(command, env=env).returncode)
+    with tempfile.TemporaryDirectory() as folder:
+        directory_accounts(folder, env)
+        sys.exit(subprocess.run(command, env=env).returncode)
 
 
 if __name__ == "__main__" and not os.environ.get("OKEY_REMOTE_PAM_CHILD"):
@@ -234,5 +259,21 @@ class RemoteThroughHelper(unittest.TestCase):
         self.assertTrue(as_nobody("r-helper", ["0000000000"], PAM_AUTH_ERR))
 
 
+class NamesThroughPam(unittest.TestCase):
+    """Run alone (ctest remote_pam_names, OKEY_REMOTE_PAM_NAMES): where the
+    directory ignores case, "JDupont" is sent to the service as user=jdupont."""
+
+    assertPam = RemoteThroughPam.assertPam
+
+    def test_user_is_sent_as_nss_spells_it(self):
+        # The test server knows jdupont (accepting as it does user… logins), not JDupont.
+        servers.control(MAIN, "jdupont", "as:user-names")
+        self.assertPam("r-main", "JDupont", [PIN + code(1)], PAM_SUCCESS)
+        self.assertEqual(len(servers.requests(user="jdupont", path="/validate/check")), 1)
+        self.assertEqual(servers.requests(user="JDupont", path="/validate/check"), [])
+
+
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    CASES = (["NamesThroughPam"] if os.environ.get("OKEY_REMOTE_PAM_NAMES")
+             else ["RemoteThroughPam", "RemoteThroughHelper"])
+    unittest.main(argv=sys.argv[:1] + (sys.argv[1:] or CASES), verbosity=2)
