@@ -120,6 +120,9 @@ Answer Validator::check(const CheckForm& form, const Caller& caller,
     if (form.user.size() > max_login_bytes) return refusal(400, "Parameter 'user' is too long");
 
     const okey::Texts& texts = texts_for(accept_language);
+    // user= as sent: the PAM nodes send NSS's spelling (engine/login.hpp
+    // name_login); okeyd's host need not know the accounts, so it asks no
+    // NSS, and another spelling finds no login and is refused.
     okey::LoginContext context;
     context.login = form.user;
     context.service = "okeyd";
