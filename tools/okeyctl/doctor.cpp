@@ -228,8 +228,11 @@ void Doctor::lockout(const okey::Config& config, okey::Store* store, const std::
     const bool deny = config.unknown_user == okey::UnknownUserPolicy::deny;
     std::vector<std::string> at_risk, safe;
     for (const auto& login : administrators()) {
-        // Not asked at all (scope): nothing to fear from okey.
-        const okey::ScopeDecision scope = okey::decide_scope(config.scope, login);
+        // Not asked at all (scope): nothing to fear from okey. The names come
+        // from NSS already; one it cannot look up now is judged as asked.
+        auto account = okey::find_account(login);
+        const okey::ScopeDecision scope = okey::decide_scope(
+            config.scope, login, account ? account.value() : std::optional<okey::Account>());
         if (!scope.asked) {
             safe.push_back(login + " (" + scope.reason + ")");
             continue;
