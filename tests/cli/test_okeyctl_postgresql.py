@@ -9,6 +9,7 @@ Environment: OKEYCTL, OKEY_TEST_STORE=postgresql, OKEY_TEST_PG_DIR.
 """
 import json
 import os
+import re
 import subprocess
 import unittest
 
@@ -86,7 +87,8 @@ class OnPostgreSQL(Logins):
 
     def test_migrate_round_trip(self):
         # A SQLite store with its own key file, in use: keys in every state, a
-        # PIN chosen at a first login, a failed login, audit rows.
+        # PIN chosen at a first login, a failed login, audit rows naming their
+        # administrator, a key lost by its login, emergency codes.
         sqlite = self.path("sqlite/okey.db")
         key_file = self.path("etc2/seed.key")
 
@@ -106,15 +108,21 @@ class OnPostgreSQL(Logins):
                                                         self.PIN + self.code(secret, 0)]) + "\n")
         r = self.okeyctl_on(sqlite, key_file, "check", "jdupont", stdin="0000" + self.code(secret, 1) + "\n")
         self.assertEqual(r.returncode, 1, r.stderr)
+        on_sqlite("token", "assign", "K2", "mmartin")
+        on_sqlite("token", "lost", "K2", "--comment", "volée")
+        codes = re.findall(r"^  (\d{8})$", on_sqlite("user", "emergency", "jdupont", "--count", "2"),
+                           re.M)
+        self.assertEqual(len(codes), 2)
         before = {verb: on_sqlite("--json", *verb.split()) for verb in
-                  ("token list", "user show jdupont", "audit")}
+                  ("token list", "token show K2", "user show jdupont", "audit")}
 
         target = new_database()
         uri = pg_uri(target)
         r = self.okeyctl_on(sqlite, key_file, "migrate", "--to", uri, "--service-role", "okey_service")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("store copied from %s to postgresql://okey_owner@127.0.0.1:" % sqlite, r.stdout)
-        self.assertIn(": 3 keys, 1 logins, 7 audit rows, 0 offline batches, 0 offline values", r.stdout)
+        self.assertIn(": 3 keys, 2 logins, 10 audit rows, 0 offline batches, 0 offline values, "
+                      "0 okeyd dialogues, 2 emergency codes", r.stdout)
         self.assertIn("checked: every row equal to the original, 3 sealed values open with " + key_file,
                       r.stdout)
         self.assertNotIn(self.config, r.stdout)
@@ -129,6 +137,11 @@ class OnPostgreSQL(Logins):
         self.assertEqual(r.returncode, 1, r.stderr)
         r = self.okeyctl_on(uri, key_file, "check", "jdupont", stdin=self.PIN + self.code(secret, 2) + "\n")
         self.assertEqual(r.returncode, 0, r.stderr)
+        # The emergency codes came along (their hashes under the same key
+        # file), and so did the login a lost key was lost by.
+        r = self.okeyctl_on(uri, key_file, "check", "jdupont", stdin=self.PIN + codes[0] + "\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(before["token show K2"])["lost_owner"], "mmartin")
         # The SQLite store is left as it was.
         self.assertEqual(on_sqlite("--json", "audit"), before["audit"])
         # Never into a database in use, nor to anything but PostgreSQL.

@@ -30,6 +30,7 @@ std::string rows_of(const std::string& table, std::int64_t rows) {
     if (table == "audit") return n + " audit rows";
     if (table == "offline_batches") return n + " offline batches";
     if (table == "offline_values") return n + " offline values";
+    if (table == "dialogues") return n + " okeyd dialogues";
     if (table == "emergency_codes") return n + " emergency codes";
     return n + " rows of " + table;
 }
