@@ -62,6 +62,9 @@ Result<RestoreReport> Store::restore(const StoreOptions& options, const std::str
     if (!problems) return refused(problems.error());
     if (!problems->empty())
         return make_error(Errc::corrupt, file + ": damaged: " + problems.value());
+    // A copy an older okey made is brought to this schema in the private
+    // copy, before the checks below read it as this okey will.
+    if (auto migrated = store::migrate(copy); !migrated) return refused(migrated.error());
     Impl checker{options, nullptr, std::move(box.value())};
     auto opened = checker.open_every_sealed_value(copy);
     if (!opened)
@@ -75,7 +78,6 @@ Result<RestoreReport> Store::restore(const StoreOptions& options, const std::str
     auto aside = staged->put_in_place(act.now);
     if (!aside) return aside.error();
     report.set_aside = aside.value();
-    // Opened as every program opens it: an older schema is migrated here.
     auto restored = open(options);
     if (!restored) return restored.error();
     std::string detail = "from " + file;

@@ -17,6 +17,7 @@ import os
 import pwd
 import re
 import shutil
+import sqlite3
 import ssl
 import stat
 import subprocess
@@ -354,6 +355,26 @@ class BackupAndRestore(Admin):
         out = self.ok("restore", backup)
         self.assertIn("there was no store to replace", out)
         self.assertEqual(self.json("user", "show", "jdupont")["pin_state"], "set")
+
+    @unittest.skipUnless(BACKEND == "sqlite", "a SQLite store is a file")
+    def test_a_backup_made_before_an_upgrade(self):
+        secret = self.with_pin()
+        backup = self.path("before-upgrade.db")
+        self.ok("backup", backup)
+        # As okey 2's nightly copy was (schema version 2: no administrator
+        # in the audit, no emergency codes).
+        db = sqlite3.connect(backup)
+        db.executescript("DROP TABLE emergency_codes; DROP INDEX tokens_lost_owner; "
+                         "ALTER TABLE tokens DROP COLUMN lost_owner; "
+                         "ALTER TABLE audit DROP COLUMN actor; PRAGMA user_version = 2;")
+        db.close()
+        out = self.ok("restore", backup)
+        self.assertIn("store %s restored from %s (schema version 2, upgraded to 3): 1 keys, 1 logins"
+                      % (self.store, backup), out)
+        r = self.check("jdupont", self.PIN + self.code(secret, 1))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = self.ok("user", "emergency", "jdupont", "--count", "1")
+        self.assertIn("1 emergency codes for jdupont", out)
 
     @unittest.skipUnless(BACKEND == "sqlite", "a SQLite store is a file")
     def test_restore_refuses_what_would_not_work(self):

@@ -324,6 +324,33 @@ void restore_checks_before_replacing(void**) {
     assert_int_equal(leftovers, 0);
 }
 
+// A copy an older okey made (schema version 1 or 2, before this okey was
+// installed) is restored: checked, brought to this schema, put in place.
+void restore_a_backup_of_an_older_okey(void**) {
+    if (!test::on_sqlite()) return;
+    for (int version : {1, 2}) {
+        test::StoreDir d;
+        {
+            auto store = d.make();
+            login_with_pin(d, store, "K1", "jdupont");
+        }
+        assert_true(d.back_to_version(version));
+        const std::string file = d.dir / "backup.db";
+        assert_int_equal(
+            std::system(("sqlite3 " + d.options.path + " \".backup '" + file + "'\"").c_str()), 0);
+        ::chmod(file.c_str(), 0600);
+        auto report = Store::restore(d.options, file, by("bob", t0 + 60));
+        assert_ok(report);
+        assert_int_equal(report->schema_version, version);
+        assert_int_equal(report->contents.secrets_opened, 1);
+        assert_int_equal(d.db.schema_version(), okey::store::schema_version);
+        auto store = d.open();
+        assert_string_equal(store.get_token("K1")->owner.c_str(), "jdupont");
+        assert_string_equal(last_audit(store).actor.c_str(), "bob");
+        assert_ok(store.issue_emergency_codes("jdupont", 1, 1, act(t0 + 60)));
+    }
+}
+
 // A lost store: no store file at all, the key file still there.
 void restore_a_lost_store(void**) {
     if (!test::on_sqlite()) return;
@@ -418,6 +445,7 @@ int main() {
         cmocka_unit_test(integrity_and_secrets),
         cmocka_unit_test(migrates_version_2),
         cmocka_unit_test(migrates_version_1),
+        cmocka_unit_test(restore_a_backup_of_an_older_okey),
     };
     return cmocka_run_group_tests_name(okey::test::backend_name(), tests, nullptr, nullptr);
 }

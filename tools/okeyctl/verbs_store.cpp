@@ -7,6 +7,7 @@
 #include "verbs.hpp"
 
 #include "engine/store/location.hpp"
+#include "engine/store/schema.hpp"
 
 #include <sys/stat.h>
 
@@ -149,8 +150,12 @@ void admin_restore(Context& ctx, Words words) {
                                                                    : nlohmann::json(report.set_aside)}});
         return;
     }
-    ctx.out().line("store " + shown(options.path) + " restored from " + printable(file) +
-                   " (schema version " + std::to_string(report.schema_version) + "): " + counts);
+    const int now_version = okey::store::schema_version;
+    std::string version = "schema version " + std::to_string(report.schema_version);
+    if (report.schema_version < now_version)
+        version += ", upgraded to " + std::to_string(now_version);
+    ctx.out().line("store " + shown(options.path) + " restored from " + printable(file) + " (" +
+                   version + "): " + counts);
     ctx.out().line("checked before it replaced the store: the file is whole, and its " +
                    std::to_string(report.contents.secrets_opened) + " sealed values open with " +
                    options.key_file);
