@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# bench/timing/run-bench.sh — median refusal time for an unknown login and for
-# a known login with a wrong passcode, through the real PAM stack (pam_wrapper:
-# no change to /etc/pam.d). Prints both medians and their relative difference.
+# bench/timing/run-bench.sh — median refusal time for an unknown login, for
+# logins holding emergency codes or whose key was lost, and for a known login
+# with a wrong passcode, through the real PAM stack (pam_wrapper: no change to
+# /etc/pam.d). Prints each median and its difference from the known login's.
 #   bench/timing/run-bench.sh [BUILD-DIR] [--iterations N] [--dir FOLDER]...
 # (default: the store on a disk, /var/tmp, then on tmpfs, /dev/shm)
 set -euo pipefail
