@@ -302,4 +302,12 @@ TokenRecord StoreFixture::token(const std::string& serial) const {
     return must(store.get_token(serial), "token " + serial);
 }
 
+void add_rollout_service(PamWorld& world, const std::string& name, const std::string& extra_config) {
+    const std::string config = world.dir / (name + ".conf");
+    write_file(config, world.store.config_text(extra_config), 0644);
+    world.services.add_raw(name, "auth [success=done ignore=ignore default=die] " + module_path() +
+                                     " config=" + config +
+                                     "\nauth required /lib/x86_64-linux-gnu/security/pam_permit.so\n");
+}
+
 }  // namespace okey::test

@@ -162,4 +162,9 @@ struct PamWorld {
     Services services{dir / "services"};
 };
 
+// A staged roll-out's stack as service `name`: pam_okey with the store's config
+// plus `extra_config`; PAM_IGNORE leaves the login to pam_permit (to pam_unix or
+// pam_sss on a real host), any other answer of okey decides.
+void add_rollout_service(PamWorld& world, const std::string& name, const std::string& extra_config);
+
 }  // namespace okey::test

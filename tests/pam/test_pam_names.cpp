@@ -52,14 +52,9 @@ void write_accounts() {
     setenv("OKEY_TEST_NSS_DIRECTORY", (world->dir / "directory").c_str(), 1);
 }
 
-// A staged roll-out's stack: PAM_IGNORE leaves the login to pam_permit here
-// (to pam_unix or pam_sss on a real host); any other answer of okey decides.
+// The roll-out stack, unknown logins left to the rest of it.
 void add_service(const std::string& name, const std::string& extra) {
-    const std::string config = world->dir / (name + ".conf");
-    write_file(config, world->store.config_text("unknown_user = \"ignore\";\n" + extra), 0644);
-    world->services.add_raw(name, "auth [success=done ignore=ignore default=die] " +
-                                      module_path() + " config=" + config +
-                                      "\nauth required /lib/x86_64-linux-gnu/security/pam_permit.so\n");
+    add_rollout_service(*world, name, "unknown_user = \"ignore\";\n" + extra);
 }
 
 struct Attempt {

@@ -48,13 +48,8 @@ void write_accounts() {
     setenv("NSS_WRAPPER_GROUP", (world->dir / "group").c_str(), 1);
 }
 
-// PAM_IGNORE leaves the login to pam_permit; any other answer of okey decides.
 void add_service(const std::string& name, const std::string& scope) {
-    const std::string config = world->dir / (name + ".conf");
-    write_file(config, world->store.config_text(scope), 0644);
-    world->services.add_raw(name, "auth [success=done ignore=ignore default=die] " +
-                                      module_path() + " config=" + config +
-                                      "\nauth required /lib/x86_64-linux-gnu/security/pam_permit.so\n");
+    add_rollout_service(*world, name, scope);
 }
 
 struct Attempt {
