@@ -119,9 +119,13 @@ Result<std::vector<std::pair<std::string, std::int64_t>>> Store::Impl::count_row
     store::Connection& in) {
     std::vector<std::pair<std::string, std::int64_t>> counts;
     for (const auto& t : tables) {
-        const std::string sql = std::string("SELECT count(*) FROM ") + t.name;
+        // The decoy row (Store::charge_decoy) is nobody's login: not counted.
+        const bool users = std::string_view(t.name) == "users";
+        const std::string sql =
+            std::string("SELECT count(*) FROM ") + t.name + (users ? " WHERE login <> ?1" : "");
         auto stmt = in.prepare(sql.c_str());
         if (!stmt) return stmt.error();
+        if (users) stmt->bind_text(1, decoy_login);
         auto row = stmt->step();
         if (!row) return row.error();
         counts.emplace_back(t.name, stmt->integer(0));

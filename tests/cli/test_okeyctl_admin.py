@@ -11,6 +11,7 @@ The syslog lines are read through tests/support/syslog_capture.c, preloaded
 set-up are test_okeyctl.py's.
 Environment: OKEYCTL, OKEY_CLI_TEST_DATA, OKEY_SYSLOG_PRELOAD.
 """
+import contextlib
 import grp
 import json
 import os
@@ -319,9 +320,14 @@ class BackupAndRestore(Admin):
             self.refused("backup", backup, reason="pg_dump")
             self.refused("restore", backup, reason="pg_restore")
             return
+        # A refusal of an unknown login writes the decoy row (Store::charge_decoy):
+        # copied, but nobody's login, so not counted.
+        self.assertEqual(self.check("inconnu", self.PIN + "123456").returncode, 1)
         out = self.ok("backup", backup)
-        self.assertIn("store backed up to %s (mode 0600): 1 keys, 1 logins" % backup, out)
-        self.assertIn("checked: 1 sealed values in it open with " + self.key_file, out)
+        self.assertIn("store backed up to %s (mode 0600): 1 key, 1 login," % backup, out)
+        with contextlib.closing(sqlite3.connect(backup)) as db:
+            self.assertEqual(db.execute("SELECT count(*) FROM users").fetchone()[0], 2)
+        self.assertIn("checked: 1 sealed value in it opens with " + self.key_file, out)
         self.assertEqual(stat.S_IMODE(os.stat(backup).st_mode), 0o600)
         self.refused("backup", backup, reason="already exists: not overwritten")
         # Later acts, then the backup put back.
@@ -369,12 +375,12 @@ class BackupAndRestore(Admin):
                          "ALTER TABLE audit DROP COLUMN actor; PRAGMA user_version = 2;")
         db.close()
         out = self.ok("restore", backup)
-        self.assertIn("store %s restored from %s (schema version 2, upgraded to 3): 1 keys, 1 logins"
+        self.assertIn("store %s restored from %s (schema version 2, upgraded to 3): 1 key, 1 login,"
                       % (self.store, backup), out)
         r = self.check("jdupont", self.PIN + self.code(secret, 1))
         self.assertEqual(r.returncode, 0, r.stderr)
         out = self.ok("user", "emergency", "jdupont", "--count", "1")
-        self.assertIn("1 emergency codes for jdupont", out)
+        self.assertIn("1 emergency code for jdupont,", out)
 
     @unittest.skipUnless(BACKEND == "sqlite", "a SQLite store is a file")
     def test_restore_refuses_what_would_not_work(self):

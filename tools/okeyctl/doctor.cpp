@@ -66,11 +66,6 @@ constexpr auto ok = CheckLine::Status::ok;
 constexpr auto warning = CheckLine::Status::warning;
 constexpr auto error = CheckLine::Status::error;
 
-// "1 key", "2 keys"
-std::string counted(std::int64_t n, const std::string& one, const std::string& many) {
-    return std::to_string(n) + " " + (n == 1 ? one : many);
-}
-
 std::string joined(const std::vector<std::string>& items) {
     std::string out;
     for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;

@@ -63,6 +63,10 @@ void print_table(const Output& out, const std::vector<std::vector<std::string>>&
 
 }  // namespace
 
+std::string counted(std::int64_t n, std::string_view singular, std::string_view plural) {
+    return std::to_string(n) + " " + std::string(n == 1 ? singular : plural);
+}
+
 std::string printable(std::string_view text) {
     std::string out;
     out.reserve(text.size());
@@ -192,7 +196,7 @@ void Output::user(const okey::UserRecord& u, const std::vector<okey::TokenRecord
              ", expires " + or_dash(t.spec.expires) + ", last login " + time_or_dash(t.last_login) + ")");
     }
     line("emergency:   " + (emergency.left == 0 ? std::string("no codes")
-                                                : std::to_string(emergency.left) + " codes left, until " +
+                                                : counted(emergency.left, "code", "codes") + " left, until " +
                                                       okey::format_utc_time(emergency.expires)));
 }
 

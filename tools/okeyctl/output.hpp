@@ -50,5 +50,7 @@ nlohmann::json to_json(const okey::TokenRecord& token);
 std::string_view algorithm_name(okey::otp::Algorithm algorithm);
 // Text from the store shown on a terminal: control characters replaced.
 std::string printable(std::string_view text);
+// "1 key", "3 keys": a number and its noun, singular for one.
+std::string counted(std::int64_t n, std::string_view singular, std::string_view plural);
 
 }  // namespace okeyctl

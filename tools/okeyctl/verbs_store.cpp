@@ -25,15 +25,14 @@ std::string shown(const std::string& location) {
 
 // The tables copied, as an administrator calls them.
 std::string rows_of(const std::string& table, std::int64_t rows) {
-    const std::string n = std::to_string(rows);
-    if (table == "tokens") return n + " keys";
-    if (table == "users") return n + " logins";
-    if (table == "audit") return n + " audit rows";
-    if (table == "offline_batches") return n + " offline batches";
-    if (table == "offline_values") return n + " offline values";
-    if (table == "dialogues") return n + " okeyd dialogues";
-    if (table == "emergency_codes") return n + " emergency codes";
-    return n + " rows of " + table;
+    if (table == "tokens") return counted(rows, "key", "keys");
+    if (table == "users") return counted(rows, "login", "logins");
+    if (table == "audit") return counted(rows, "audit row", "audit rows");
+    if (table == "offline_batches") return counted(rows, "offline batch", "offline batches");
+    if (table == "offline_values") return counted(rows, "offline value", "offline values");
+    if (table == "dialogues") return counted(rows, "okeyd dialogue", "okeyd dialogues");
+    if (table == "emergency_codes") return counted(rows, "emergency code", "emergency codes");
+    return counted(rows, "row", "rows") + " of " + table;
 }
 
 std::string service_role(const Arguments& args, const std::string& store) {
@@ -47,7 +46,7 @@ std::string service_role(const Arguments& args, const std::string& store) {
 }
 
 // "3 keys, 1 logins, …" and the same as a JSON object.
-std::pair<std::string, nlohmann::json> counted(
+std::pair<std::string, nlohmann::json> counted_rows(
     const std::vector<std::pair<std::string, std::int64_t>>& rows) {
     std::string counts;
     nlohmann::json tables = nlohmann::json::object();
@@ -93,7 +92,7 @@ void admin_migrate(Context& ctx, Words words) {
     const std::string from = shown(ctx.store_options().path);
     const auto report = unwrap(ctx.store().copy_into(target, role));
 
-    const auto [counts, tables] = counted(report.rows);
+    const auto [counts, tables] = counted_rows(report.rows);
     if (ctx.json()) {
         ctx.out().document({{"result", "ok"},
                             {"from", from},
@@ -105,8 +104,8 @@ void admin_migrate(Context& ctx, Words words) {
     }
     ctx.out().line("store copied from " + from + " to " + shown(*to) + ": " + counts);
     ctx.out().line("checked: every row equal to the original, " +
-                   std::to_string(report.secrets_opened) + " sealed values open with " +
-                   target.key_file);
+                   counted(report.secrets_opened, "sealed value opens", "sealed values open") +
+                   " with " + target.key_file);
     ctx.out().line("next: set store = \"" + printable(*to) + "\" in the configuration; " + from +
                    " is left as it was");
 }
@@ -117,7 +116,7 @@ void admin_backup(Context& ctx, Words words) {
     const std::string& file = args.positional[0];
     const auto key_file = ctx.store_options().key_file;
     const auto contents = unwrap(ctx.store().backup_to(file, ctx.act()));
-    const auto [counts, tables] = counted(contents.rows);
+    const auto [counts, tables] = counted_rows(contents.rows);
     if (ctx.json()) {
         ctx.out().document({{"result", "ok"},
                             {"file", file},
@@ -126,8 +125,9 @@ void admin_backup(Context& ctx, Words words) {
         return;
     }
     ctx.out().line("store backed up to " + printable(file) + " (mode 0600): " + counts);
-    ctx.out().line("checked: " + std::to_string(contents.secrets_opened) +
-                   " sealed values in it open with " + key_file);
+    ctx.out().line("checked: " +
+                   counted(contents.secrets_opened, "sealed value in it opens", "sealed values in it open") +
+                   " with " + key_file);
     ctx.out().line("keep it, and a copy of " + key_file +
                    " stored apart from it: the one is no use without the other");
 }
@@ -138,7 +138,7 @@ void admin_restore(Context& ctx, Words words) {
     const std::string& file = args.positional[0];
     const auto options = ctx.store_options();
     const auto report = unwrap(okey::Store::restore(options, file, ctx.act()));
-    const auto [counts, tables] = counted(report.contents.rows);
+    const auto [counts, tables] = counted_rows(report.contents.rows);
     if (ctx.json()) {
         ctx.out().document({{"result", "ok"},
                             {"file", file},
@@ -157,8 +157,8 @@ void admin_restore(Context& ctx, Words words) {
     ctx.out().line("store " + shown(options.path) + " restored from " + printable(file) + " (" +
                    version + "): " + counts);
     ctx.out().line("checked before it replaced the store: the file is whole, and its " +
-                   std::to_string(report.contents.secrets_opened) + " sealed values open with " +
-                   options.key_file);
+                   counted(report.contents.secrets_opened, "sealed value opens", "sealed values open") +
+                   " with " + options.key_file);
     ctx.out().line(report.set_aside.empty()
                        ? std::string("there was no store to replace")
                        : "the store it replaced is kept as " + report.set_aside);

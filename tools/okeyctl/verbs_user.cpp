@@ -176,7 +176,7 @@ void user_emergency(Context& ctx, Words words) {
         ctx.out().document({{"result", "ok"}, {"login", login}, {"codes", list}, {"expires", until}});
         return;
     }
-    ctx.out().line(std::to_string(count) + " emergency codes for " + login +
+    ctx.out().line(counted(count, "emergency code", "emergency codes") + " for " + login +
                    ", each valid once, until " + until + ":");
     for (const auto& code : codes) ctx.out().line("  " + std::string(code.view()));
     ctx.out().line(login + " types the PIN followed by one of these codes in place of the key's "
