@@ -37,6 +37,7 @@ from test_okeyctl import BACKEND, OKEYCTL, oath_code  # noqa: E402
 import remote_fixture  # noqa: E402
 
 PRELOAD = os.environ.get("OKEY_SYSLOG_PRELOAD", "")
+NSS_WRAPPER = "/usr/lib/x86_64-linux-gnu/libnss_wrapper.so"
 AUTHPRIV = 10 << 3
 LEVELS = {"warning": 4, "notice": 5, "info": 6}
 
@@ -54,7 +55,8 @@ class Admin(base.Logins):
             global_args = ["--config", self.config, "--store", self.store, "--key-file", self.key_file]
         environment = dict(os.environ if env is None else env)
         if self.syslog:
-            environment.update(LD_PRELOAD=PRELOAD, OKEY_SYSLOG_CAPTURE=self.syslog)
+            preload = ":".join(p for p in (PRELOAD, environment.get("LD_PRELOAD", "")) if p)
+            environment.update(LD_PRELOAD=preload, OKEY_SYSLOG_CAPTURE=self.syslog)
         return subprocess.run([OKEYCTL] + list(global_args) + list(args), input=stdin,
                               capture_output=True, text=True, timeout=60, env=environment)
 
@@ -310,6 +312,56 @@ class LostKeyUsed(Admin):
         self.assertIn("outcome=refused reason=lost key used, PIN right", warnings[0])
         row = self.audit("--login", "jdupont")[-1]
         self.assertEqual((row["serial"], row["reason"]), ("K1", "lost key used, PIN right"))
+
+
+class AssignedAsNssSpellsIt(Admin):
+    """token assign keeps the login as NSS spells it, which is how pam_okey
+    looks logins up: nss_wrapper with root in its files and jdupont in the
+    case-insensitive directory of tests/support/nss_nocase.c (its module named
+    by NSS_WRAPPER_MODULE_* from ctest)."""
+
+    def nss(self, down=False):
+        folder = self.path("nss")
+        os.makedirs(folder, exist_ok=True)
+        files = {"passwd": "root:x:0:0:root:/root:/bin/bash\n", "group": "root:x:0:\n",
+                 "directory": "jdupont:x:2001:2001::/nonexistent:/bin/false\n"
+                              "cjoseph1:x:2002:2001::/nonexistent:/bin/false\n"}
+        for name, text in files.items():
+            with open(os.path.join(folder, name), "w") as out:
+                out.write(text)
+        env = dict(os.environ, LD_PRELOAD=NSS_WRAPPER,
+                   NSS_WRAPPER_PASSWD=os.path.join(folder, "passwd"),
+                   NSS_WRAPPER_GROUP=os.path.join(folder, "group"),
+                   OKEY_TEST_NSS_DIRECTORY=os.path.join(folder, "directory"))
+        if down:
+            env["OKEY_TEST_NSS_DOWN"] = "1"
+        return env
+
+    def assign(self, serial, login, env):
+        r = self.run_okeyctl("--json", "token", "assign", serial, login, env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return json.loads(r.stdout)
+
+    def test_typed_in_another_case(self):
+        self.add_key("K1")
+        done = self.assign("K1", "JDupont", self.nss())
+        self.assertEqual((done["login"], done["login_typed"], done["nss"]),
+                         ("jdupont", "JDupont", "respelled"))
+        self.assertRegex(self.ok("token", "show", "K1"), r"owner: *jdupont\n")
+        self.add_key("K2")
+        r = self.run_okeyctl("token", "assign", "K2", "CJOSEPH1", env=self.nss())
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("key K2 assigned to cjoseph1 (typed CJOSEPH1, as NSS spells it) (the next "
+                      "login chooses the PIN", r.stdout)
+
+    def test_unknown_or_unreachable_kept_as_typed_and_said(self):
+        self.add_key("K1")
+        self.add_key("K2")
+        self.assertEqual(self.assign("K1", "Inconnu", self.nss())["nss"], "unknown")
+        r = self.run_okeyctl("token", "assign", "K2", "CJoseph", env=self.nss(down=True))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("key K2 assigned to CJoseph (NSS cannot tell here, NSS: ", r.stdout)
+        self.assertRegex(self.ok("token", "show", "K1"), r"owner: *Inconnu\n")
 
 
 class BackupAndRestore(Admin):

@@ -6,6 +6,7 @@
 
 #include "secret_input.hpp"
 
+#include "engine/account.hpp"
 #include "engine/pskc/pskc.hpp"
 
 #include <unistd.h>
@@ -135,18 +136,49 @@ void token_show(Context& ctx, Words words) {
     ctx.out().token(unwrap(ctx.store().get_token(checked_serial(args.positional[0]))));
 }
 
+namespace {
+
+// The login a key is assigned to, as NSS spells it: pam_okey looks logins up
+// under NSS's spelling (engine/login.cpp, name_login), so a key assigned as
+// "JDupont" where the directory says jdupont would never be asked for. A
+// login NSS does not know here is kept as typed, and said so: the machine
+// where keys are given out need not see every directory.
+struct AssignedLogin {
+    std::string login;
+    std::string nss;   // "as typed", "respelled", "unknown", "unavailable"
+    std::string note;  // said after the login, "" when NSS spells it as typed
+};
+
+AssignedLogin as_nss_spells(const std::string& typed) {
+    const std::string why = ": logins are looked up as NSS spells them";
+    auto account = okey::find_account(typed);
+    if (!account)
+        return {typed, "unavailable", "NSS cannot tell here, " + account.error().message + why};
+    if (!account.value()) return {typed, "unknown", "unknown to NSS on this machine" + why};
+    if (account.value()->login == typed) return {typed, "as typed", ""};
+    return {account.value()->login, "respelled", "typed " + printable(typed) + ", as NSS spells it"};
+}
+
+}  // namespace
+
 void token_assign(Context& ctx, Words words) {
     auto args = parse_arguments(words, {}, 2, 2);
     ctx.merge_global(args);
     const auto serial = checked_serial(args.positional[0]);
-    const auto login = checked_login(args.positional[1]);
+    const auto named = as_nss_spells(checked_login(args.positional[1]));
+    const std::string& login = named.login;
     ctx.about(login, serial);
     unwrap(ctx.store().assign(serial, login, ctx.act()));
     const auto user = unwrap(ctx.store().get_user(login));
     const bool new_pin = user.pin_state == okey::PinState::new_pin_required;
-    ctx.out().done("key " + serial + " assigned to " + login +
+    ctx.out().done("key " + serial + " assigned to " + printable(login) +
+                       (named.note.empty() ? "" : " (" + named.note + ")") +
                        (new_pin ? " (the next login chooses the PIN: new-PIN mode)" : " (PIN kept)"),
-                   {{"serial", serial}, {"login", login}, {"pin_state", okey::to_string(user.pin_state)}});
+                   {{"serial", serial},
+                    {"login", login},
+                    {"login_typed", args.positional[1]},
+                    {"nss", named.nss},
+                    {"pin_state", okey::to_string(user.pin_state)}});
 }
 
 void token_lost(Context& ctx, Words words) {
