@@ -363,6 +363,26 @@ class AssignedAsNssSpellsIt(Admin):
         self.assertIn("key K2 assigned to CJoseph (NSS cannot tell here, NSS: ", r.stdout)
         self.assertRegex(self.ok("token", "show", "K1"), r"owner: *Inconnu\n")
 
+    def test_doctor_names_keys_held_under_another_spelling(self):
+        def names(env):
+            r = self.run_okeyctl("--json", "doctor", env=env)
+            checks = {c["check"]: c for c in json.loads(r.stdout)["checks"]}
+            return checks["names"]["status"], checks["names"]["detail"]
+
+        self.add_key("K1")
+        self.ok("token", "assign", "K1", "CJoseph1")  # this machine's NSS knows no such login
+        self.add_key("K2")
+        self.assign("K2", "jdupont", self.nss())
+        status, detail = names(self.nss())
+        self.assertEqual(status, "warning")
+        self.assertIn("CJoseph1 (key K1, NSS says cjoseph1): pam_okey asks for the key of the "
+                      "login as NSS spells it", detail)
+        self.assertNotIn("K2", detail)
+        self.assertEqual(names(None), ("ok", "2 assigned keys held under NSS's spelling of their "
+                                             "login, 2 holders unknown to NSS on this machine"))
+        status, detail = names(self.nss(down=True))
+        self.assertEqual((status, detail.startswith("cannot tell: NSS")), ("warning", True))
+
 
 class BackupAndRestore(Admin):
     def test_backup_restore_round_trip(self):

@@ -5,7 +5,8 @@
 // store, its folder and the key file; the store's integrity and schema; the
 // key file opening every sealed value in the store; the clock's
 // synchronisation; which PAM services ask for a passcode; whether root or an
-// administrator would be locked out; and the remote servers.
+// administrator would be locked out; keys held under another spelling than
+// NSS's; and the remote servers.
 //
 // --pam-dir DIR reads another pam.d folder (tests, a chroot): it only
 // changes what is read and reported, never what is trusted.
@@ -54,6 +55,7 @@ public:
     void clock();
     std::optional<PamUse> pam(const std::string& pam_dir);
     void lockout(const okey::Config& config, okey::Store* store, const std::optional<PamUse>& pam);
+    void names(const okey::Config& config, okey::Store* store);
     void remote(const okey::Config& config);
 
 private:
@@ -260,6 +262,45 @@ void Doctor::lockout(const okey::Config& config, okey::Store* store, const std::
                   "refused (" + how + " before enabling)");
 }
 
+// pam_okey asks for the key of the login as NSS spells it (SECURITY.md §22):
+// a key held under another spelling (assigned before okeyctl respelled, or on
+// a machine whose NSS differs) is never asked for.
+void Doctor::names(const okey::Config& config, okey::Store* store) {
+    if (config.backend == okey::BackendKind::remote || !store) return;  // said by lockout
+    okey::TokenFilter filter;
+    filter.state = okey::KeyState::assigned;
+    auto keys = store->list_tokens(filter);
+    if (!keys) {
+        add(warning, "names", "cannot list the assigned keys: " + keys.error().message);
+        return;
+    }
+    std::vector<std::string> respelled;
+    std::int64_t unknown = 0;
+    for (const auto& key : keys.value()) {
+        const std::string& owner = key.owner;
+        auto account = okey::find_account(owner);
+        if (!account) {
+            add(warning, "names", "cannot tell: " + account.error().message);
+            return;
+        }
+        if (!account.value()) ++unknown;
+        else if (account.value()->login != owner)
+            respelled.push_back(printable(owner) + " (key " + printable(key.spec.serial) +
+                                ", NSS says " + printable(account.value()->login) + ")");
+    }
+    const std::string held = counted(static_cast<std::int64_t>(keys->size()), "assigned key", "assigned keys");
+    const std::string not_known =
+        unknown == 0 ? "" : ", " + counted(unknown, "holder", "holders") + " unknown to NSS on this machine";
+    if (respelled.empty()) {
+        add(ok, "names", held + " held under NSS's spelling of their login" + not_known);
+        return;
+    }
+    add(warning, "names",
+        joined(respelled) + ": pam_okey asks for the key of the login as NSS spells it, so these "
+                            "keys are never asked for (okeyctl token return SERIAL --comment …, then "
+                            "okeyctl token assign SERIAL LOGIN)");
+}
+
 void Doctor::remote(const okey::Config& config) {
     if (config.backend != okey::BackendKind::remote) {
         add(ok, "remote", "not used (backend = \"local\")");
@@ -311,6 +352,7 @@ void admin_doctor(Context& ctx, Words words) {
     const auto pam = doctor.pam(args.value("pam-dir").value_or(default_pam_dir));
     if (config) {
         doctor.lockout(*config, store, pam);
+        doctor.names(*config, store);
         doctor.remote(*config);
     }
     ctx.out().checks(doctor.lines());
