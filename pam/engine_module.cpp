@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
-// pam/pam_okey.cpp — the PAM hooks of pam_okey.so: read the arguments and the
-// config, gather the login's items, run the engine's login flow (or, when the
-// module is not root, have okey-check run it) and map its outcome. Nothing
-// escapes a hook: every exception becomes PAM_SERVICE_ERR.
+// pam/engine_module.cpp — okey-pam-engine.so, what pam_okey.so's
+// pam_sm_authenticate runs (pam/engine.h): read the arguments and the config,
+// gather the login's items, run the engine's login flow (or, when the module
+// is not root, have okey-check run it) and map its outcome. Nothing escapes:
+// every exception becomes PAM_SERVICE_ERR. Only okey_pam_engine_v1 leaves
+// the module (okey-pam-engine.map).
 // No mutable static state: each call builds its own objects (thread-safe).
 #include "engine/clock.hpp"
 #include "engine/login.hpp"
 #include "engine/module_arguments.hpp"
 #include "pam/helper_call.hpp"
+#include "pam/engine.h"
 #include "pam/outcome.hpp"
 #include "pam/pam_logger.hpp"
 #include "pam/pam_prompter.hpp"
@@ -19,8 +22,6 @@
 #include <string>
 #include <syslog.h>
 #include <unistd.h>
-
-#define OKEY_PAM_HOOK extern "C" __attribute__((visibility("default"))) int
 
 namespace okey::pam {
 
@@ -132,7 +133,9 @@ int authenticate(pam_handle_t* pamh, int flags, int argc, const char** argv) {
 
 }  // namespace okey::pam
 
-OKEY_PAM_HOOK pam_sm_authenticate(pam_handle_t* pamh, int flags, int argc, const char** argv) {
+namespace {
+
+int authenticate_hook(pam_handle_t* pamh, int flags, int argc, const char** argv) noexcept {
     try {
         return okey::pam::authenticate(pamh, flags, argc, argv);
     } catch (...) {
@@ -141,6 +144,10 @@ OKEY_PAM_HOOK pam_sm_authenticate(pam_handle_t* pamh, int flags, int argc, const
     }
 }
 
-// okey grants no credentials of its own; succeeding keeps stacks with
-// `auth [success=…]` lines and pam_setcred() callers working.
-OKEY_PAM_HOOK pam_sm_setcred(pam_handle_t*, int, int, const char**) { return PAM_SUCCESS; }
+constexpr okey_pam_engine engine{OKEY_VERSION, sizeof(okey_pam_engine), &authenticate_hook};
+
+}  // namespace
+
+extern "C" __attribute__((visibility("default"))) const okey_pam_engine* okey_pam_engine_v1() {
+    return &engine;
+}
