@@ -8,6 +8,7 @@
 #define OKEY_PAM_ENGINE_H
 
 #include <security/pam_modules.h>
+#include <stddef.h>
 
 #ifdef __cplusplus
 extern "C" {

@@ -40,18 +40,19 @@ function(okey_pam_engine name)
     ${CMAKE_CURRENT_SOURCE_DIR}/okey-pam-engine.map)
 endfunction()
 
-# okey_pam_module(NAME ENGINE-PATH): the C module loading the engine at ENGINE-PATH.
+# okey_pam_module(NAME ENGINE-PATH): the C module loading the engine at
+# ENGINE-PATH (tests/pam builds one more, for a test folder).
 function(okey_pam_module name engine_path)
-  add_library(${name} MODULE pam_okey.c)
+  add_library(${name} MODULE ${PROJECT_SOURCE_DIR}/pam/pam_okey.c)
   target_compile_definitions(${name} PRIVATE OKEY_PAM_ENGINE_PATH="${engine_path}"
                                              OKEY_VERSION="${PROJECT_VERSION}")
   set_target_properties(${name} PROPERTIES PREFIX "" OUTPUT_NAME ${name})
   target_link_libraries(${name} PRIVATE okey-trusted-module ${OKEY_PAM_LIBRARY})
   # -z nodelete: the loaded engine is kept in a static of this module.
   target_link_options(${name} PRIVATE
-    "-Wl,--version-script=${CMAKE_CURRENT_SOURCE_DIR}/pam_okey.map" -Wl,--no-undefined
+    "-Wl,--version-script=${PROJECT_SOURCE_DIR}/pam/pam_okey.map" -Wl,--no-undefined
     -Wl,--as-needed -Wl,-z,nodelete)
-  set_property(TARGET ${name} APPEND PROPERTY LINK_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/pam_okey.map)
+  set_property(TARGET ${name} APPEND PROPERTY LINK_DEPENDS ${PROJECT_SOURCE_DIR}/pam/pam_okey.map)
 endfunction()
 
 okey_pam_engine(okey-pam-engine)
