@@ -59,11 +59,21 @@ okey_pam_engine(okey-pam-engine)
 install(TARGETS okey-pam-engine LIBRARY DESTINATION ${OKEY_MODULE_DIR} COMPONENT pam)
 # A test build loads the build tree's engine, and refuses to be installed
 # (engine/CMakeLists.txt, OKEY_MODULES_FROM_BUILD_TREE).
+# OKEY_PAM_TESTED: the module the suites load, which loads the build tree's
+# engine: pam_okey itself in a test build; in a package build (engine at its
+# installed path) the same module built for the build tree, never installed.
 if(OKEY_MODULES_FROM_BUILD_TREE)
   okey_pam_module(pam_okey $<TARGET_FILE:okey-pam-engine>)
+  set(OKEY_PAM_TESTED pam_okey)
 else()
   okey_pam_module(pam_okey ${OKEY_MODULE_DIR}/okey-pam-engine.so)
+  if(BUILD_TESTING)
+    okey_pam_module(pam_okey_built $<TARGET_FILE:okey-pam-engine>)
+    add_dependencies(pam_okey_built okey-pam-engine)
+    set(OKEY_PAM_TESTED pam_okey_built)
+  endif()
 endif()
+set(OKEY_PAM_TESTED ${OKEY_PAM_TESTED} PARENT_SCOPE)
 add_dependencies(pam_okey okey-pam-engine)
 install(TARGETS pam_okey LIBRARY DESTINATION ${OKEY_PAM_MODULE_DIR} COMPONENT pam)
 # The same module whose okey-check is OKEY_TEST_HELPER (tests/helper): never installed.

@@ -8,6 +8,6 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$here/build}
 [ $# -gt 0 ] && shift
-cmake --build "$build" -j 2 --target okey-bench-login pam_okey >/dev/null
+cmake --build "$build" -j 2 --target okey-bench-login pam_okey okey-pam-engine >/dev/null
 env LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libpam_wrapper.so PAM_WRAPPER=1 \
   "$build/bench/login/okey-bench-login" "$@"

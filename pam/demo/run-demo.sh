@@ -18,7 +18,8 @@ shift
 auto=()
 [ "${1:-}" = "--auto" ] && auto=(--auto)
 
-module=$build/pam/pam_okey.so
+# OKEY_DEMO_MODULE: the module a package build's tests load (pam/module.cmake).
+module=${OKEY_DEMO_MODULE:-$build/pam/pam_okey.so}
 login_program=$build/pam/okey-demo-login
 fixture=$build/tests/pam/okey-test-fixture
 for f in "$module" "$login_program" "$fixture"; do
