@@ -35,7 +35,7 @@ static int timed_load(const char *file, int flags, double *cpu_ms, double *wall_
 
 int main(int argc, char **argv) {
     /* --preload LIB: load LIB first, untimed (sshd already holds libcrypto). */
-    if (argc == 4 && strcmp(argv[1], "--preload") == 0) {
+    if (argc >= 4 && strcmp(argv[1], "--preload") == 0) {
         if (dlopen(argv[2], RTLD_NOW | RTLD_GLOBAL) == NULL) {
             fprintf(stderr, "%s\n", dlerror());
             return 1;
