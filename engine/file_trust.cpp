@@ -5,6 +5,7 @@
 // descriptor that passed the same checks, so a swap between check and use
 // cannot smuggle another file in.
 #include "engine/file_trust.hpp"
+#include "engine/trusted_module.h"
 
 #include <okey/otp.h>
 
@@ -28,15 +29,6 @@ Error system_error(const std::string& path, const char* doing, int err) {
     return make_error(Errc::io, path + ": cannot " + doing + ": " + std::strerror(err));
 }
 
-const char* kind_of(mode_t mode) {
-    if (S_ISLNK(mode)) return "is a symbolic link";
-    if (S_ISDIR(mode)) return "is a directory";
-    if (S_ISFIFO(mode)) return "is a FIFO";
-    if (S_ISSOCK(mode)) return "is a socket";
-    if (S_ISCHR(mode) || S_ISBLK(mode)) return "is a device";
-    return "is not a regular file";
-}
-
 // A secret owned by root may be read by the group of an unprivileged service
 // that runs with it as its own group (okeyd: root:okeyd 0440), and by no
 // other: never the root group, never a group a root process merely belongs to.
@@ -51,7 +43,7 @@ Result<void> check_stat(const std::string& path, const struct stat& st, FileRole
     if (role == FileRole::directory) {
         if (!S_ISDIR(st.st_mode)) return refused(path, "is not a directory");
     } else {
-        if (!S_ISREG(st.st_mode)) return refused(path, kind_of(st.st_mode));
+        if (!S_ISREG(st.st_mode)) return refused(path, okey_file_kind(st.st_mode));
         if (st.st_nlink > 1)
             return refused(path, "has " + std::to_string(st.st_nlink) + " hard links");
     }

@@ -20,7 +20,7 @@ static void say(char *why, size_t why_size, const char *format, ...) {
     va_end(args);
 }
 
-static const char *kind_of(mode_t mode) {
+const char *okey_file_kind(mode_t mode) {
     if (S_ISLNK(mode)) return "is a symbolic link";
     if (S_ISDIR(mode)) return "is a directory";
     if (S_ISFIFO(mode)) return "is a FIFO";
@@ -41,7 +41,7 @@ static int check_stat(const char *path, const struct stat *st, int directory,
         return -1;
     }
     if (!directory && !S_ISREG(st->st_mode)) {
-        say(why, why_size, "%s: refused: %s", path, kind_of(st->st_mode));
+        say(why, why_size, "%s: refused: %s", path, okey_file_kind(st->st_mode));
         return -1;
     }
     if (!directory && st->st_nlink > 1) {

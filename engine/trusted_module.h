@@ -11,6 +11,7 @@
 #define OKEY_ENGINE_TRUSTED_MODULE_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -27,6 +28,11 @@ extern "C" {
  * opened on the same number would otherwise be taken for it. */
 void *okey_load_trusted_module(const char *path, unsigned trusted_owner, char *why,
                                size_t why_size);
+
+/* What a file that is not a regular one is, for a refusal: "is a symbolic
+ * link", "is a directory", "is a FIFO", "is a socket", "is a device" (also
+ * engine/file_trust.cpp's words). */
+const char *okey_file_kind(mode_t mode);
 
 #ifdef __cplusplus
 }
