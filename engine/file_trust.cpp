@@ -36,22 +36,15 @@ bool readable_by_own_group(const struct stat& st, unsigned owner) {
     return owner == 0 && ::geteuid() != 0 && st.st_gid != 0 && st.st_gid == ::getegid();
 }
 
-// The rules, applied to what lstat() or fstat() saw.
+// The rules, applied to what lstat() or fstat() saw: those common to every
+// file okey trusts (engine/trusted_module.h, shared with the loader of okey's
+// modules), then a secret's.
 Result<void> check_stat(const std::string& path, const struct stat& st, FileRole role,
                         unsigned owner) {
-    if (S_ISLNK(st.st_mode)) return refused(path, "is a symbolic link");
-    if (role == FileRole::directory) {
-        if (!S_ISDIR(st.st_mode)) return refused(path, "is not a directory");
-    } else {
-        if (!S_ISREG(st.st_mode)) return refused(path, okey_file_kind(st.st_mode));
-        if (st.st_nlink > 1)
-            return refused(path, "has " + std::to_string(st.st_nlink) + " hard links");
-    }
-    if (st.st_uid != owner)
-        return refused(path, "owned by uid " + std::to_string(st.st_uid) + ", not uid " +
-                                 std::to_string(owner));
-    if (st.st_mode & S_IWOTH) return refused(path, "writable by others");
-    if (st.st_mode & S_IWGRP) return refused(path, "writable by group");
+    std::string why(path.size() + 128, '\0');
+    if (okey_check_trusted_stat(path.c_str(), &st, role == FileRole::directory, owner, why.data(),
+                                why.size()) != 0)
+        return make_error(Errc::unsafe_file, why.c_str());
     if (role == FileRole::secret) {
         if (st.st_mode & S_IROTH) return refused(path, "readable by others");
         if ((st.st_mode & S_IRGRP) && !readable_by_own_group(st, owner))

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* engine/trusted_module.c — see trusted_module.h. The refusals read as those
- * of engine/file_trust.cpp ("<path>: refused: is a symbolic link"). */
+/* engine/trusted_module.c — see trusted_module.h. okey_check_trusted_stat is
+ * also engine/file_trust.cpp's: one set of rules, one set of refusals
+ * ("<path>: refused: is a symbolic link"). */
 #define _GNU_SOURCE
 #include "engine/trusted_module.h"
 
@@ -20,7 +21,7 @@ static void say(char *why, size_t why_size, const char *format, ...) {
     va_end(args);
 }
 
-const char *okey_file_kind(mode_t mode) {
+static const char *file_kind(mode_t mode) {
     if (S_ISLNK(mode)) return "is a symbolic link";
     if (S_ISDIR(mode)) return "is a directory";
     if (S_ISFIFO(mode)) return "is a FIFO";
@@ -29,9 +30,8 @@ const char *okey_file_kind(mode_t mode) {
     return "is not a regular file";
 }
 
-/* The rules of file_trust.cpp for a config file or a folder: 0 if trusted. */
-static int check_stat(const char *path, const struct stat *st, int directory,
-                      unsigned trusted_owner, char *why, size_t why_size) {
+int okey_check_trusted_stat(const char *path, const struct stat *st, int directory, unsigned owner,
+                            char *why, size_t why_size) {
     if (S_ISLNK(st->st_mode)) {
         say(why, why_size, "%s: refused: is a symbolic link", path);
         return -1;
@@ -41,15 +41,16 @@ static int check_stat(const char *path, const struct stat *st, int directory,
         return -1;
     }
     if (!directory && !S_ISREG(st->st_mode)) {
-        say(why, why_size, "%s: refused: %s", path, okey_file_kind(st->st_mode));
+        say(why, why_size, "%s: refused: %s", path, file_kind(st->st_mode));
         return -1;
     }
     if (!directory && st->st_nlink > 1) {
         say(why, why_size, "%s: refused: has %lu hard links", path, (unsigned long)st->st_nlink);
         return -1;
     }
-    if (st->st_uid != 0 && (trusted_owner == 0 || st->st_uid != trusted_owner)) {
-        say(why, why_size, "%s: refused: owned by uid %u, not uid 0", path, (unsigned)st->st_uid);
+    if (st->st_uid != owner) {
+        say(why, why_size, "%s: refused: owned by uid %u, not uid %u", path, (unsigned)st->st_uid,
+            owner);
         return -1;
     }
     if (st->st_mode & S_IWOTH) {
@@ -61,6 +62,14 @@ static int check_stat(const char *path, const struct stat *st, int directory,
         return -1;
     }
     return 0;
+}
+
+/* A module and its folder: root's, or (okeyctl --store, test builds) the
+ * trusted owner's when not 0; a file of anyone else is named as not root's. */
+static int check_module_stat(const char *path, const struct stat *st, int directory,
+                             unsigned trusted_owner, char *why, size_t why_size) {
+    const unsigned owner = trusted_owner != 0 && st->st_uid == trusted_owner ? trusted_owner : 0;
+    return okey_check_trusted_stat(path, st, directory, owner, why, why_size);
 }
 
 static int check_folder(const char *path, unsigned trusted_owner, char *why, size_t why_size) {
@@ -79,7 +88,7 @@ static int check_folder(const char *path, unsigned trusted_owner, char *why, siz
         else say(why, why_size, "%s: cannot examine: %s", folder, strerror(errno));
         return -1;
     }
-    return check_stat(folder, &st, 1, trusted_owner, why, why_size);
+    return check_module_stat(folder, &st, 1, trusted_owner, why, why_size);
 }
 
 void *okey_load_trusted_module(const char *path, unsigned trusted_owner, char *why,
@@ -103,7 +112,7 @@ void *okey_load_trusted_module(const char *path, unsigned trusted_owner, char *w
         close(fd);
         return NULL;
     }
-    if (check_stat(path, &st, 0, trusted_owner, why, why_size) != 0) {
+    if (check_module_stat(path, &st, 0, trusted_owner, why, why_size) != 0) {
         close(fd);
         return NULL;
     }

@@ -11,6 +11,7 @@
 #define OKEY_ENGINE_TRUSTED_MODULE_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #ifdef __cplusplus
@@ -29,10 +30,13 @@ extern "C" {
 void *okey_load_trusted_module(const char *path, unsigned trusted_owner, char *why,
                                size_t why_size);
 
-/* What a file that is not a regular one is, for a refusal: "is a symbolic
- * link", "is a directory", "is a FIFO", "is a socket", "is a device" (also
- * engine/file_trust.cpp's words). */
-const char *okey_file_kind(mode_t mode);
+/* The file-trust rules common to every file okey trusts (engine/file_trust.cpp
+ * adds a secret's), on what lstat() or fstat() saw: not a symbolic link; a
+ * directory when `directory`, else a regular file with one link; owned by
+ * `owner`; writable by neither group nor others. 0 when trusted, else -1 with
+ * `why` = "<path>: refused: <reason>". */
+int okey_check_trusted_stat(const char *path, const struct stat *st, int directory, unsigned owner,
+                            char *why, size_t why_size);
 
 #ifdef __cplusplus
 }
