@@ -8,7 +8,8 @@
 // typed is correct, so any refusal is spurious). Prints, with the ratios to
 // pam_oath: the CPU time to load each module into a fresh process (target
 // ≤ 2×; pam_okey.so's engine, loaded at its first login, beside it), local
-// logins per CPU second (target ≥ 1× at every size), logins per second. Run it with bench/login/run-bench.sh; --only okey-min|oath runs one
+// logins per CPU second (target ≥ 1× at every size), logins per second.
+// Run it with bench/login/run-bench.sh; --only okey-min|oath runs one
 // system's logins alone, for a profiler (README: callgrind).
 #include "tests/pam/harness.hpp"
 
